@@ -1,0 +1,44 @@
+{#
+  The processing window of the flight_features mart, from the vars min_date / max_date
+  (inclusive 'YYYY-MM-DD' strings). Either may be unset (null / empty): the window is then
+  open on that side; both unset = all dates.
+
+  date_window_bounds()            -> {'min_date': 'YYYY-MM-DD' or none, 'max_date': ... }
+  date_window_predicate(column)   -> SQL predicate on a DATE column ("true" when no window)
+
+  Used by the model (select), by its incremental strategy (delete) and by its tests, so all
+  three always see exactly the same set of days.
+#}
+{% macro date_window_bounds() -%}
+    {%- set bounds = {} -%}
+    {%- for name in ['min_date', 'max_date'] -%}
+        {%- set raw_value = var(name, none) -%}
+        {%- if raw_value is none or (raw_value | string | trim) in ['', 'None', 'none', 'null'] -%}
+            {%- do bounds.update({name: none}) -%}
+        {%- else -%}
+            {%- set text = raw_value | string | trim -%}
+            {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', text) -%}
+                {{ exceptions.raise_compiler_error("var '" ~ name ~ "' must be a 'YYYY-MM-DD' date, got: " ~ text) }}
+            {%- endif -%}
+            {%- do modules.datetime.datetime.strptime(text, '%Y-%m-%d') -%}
+            {%- do bounds.update({name: text}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if bounds['min_date'] and bounds['max_date'] and bounds['min_date'] > bounds['max_date'] -%}
+        {{ exceptions.raise_compiler_error("min_date " ~ bounds['min_date'] ~ " is after max_date " ~ bounds['max_date']) }}
+    {%- endif -%}
+    {{ return(bounds) }}
+{%- endmacro %}
+
+{% macro date_window_predicate(column='flight_date') -%}
+    {%- set b = date_window_bounds() -%}
+    {%- if b['min_date'] and b['max_date'] -%}
+        ({{ column }} between date '{{ b["min_date"] }}' and date '{{ b["max_date"] }}')
+    {%- elif b['min_date'] -%}
+        ({{ column }} >= date '{{ b["min_date"] }}')
+    {%- elif b['max_date'] -%}
+        ({{ column }} <= date '{{ b["max_date"] }}')
+    {%- else -%}
+        (true)
+    {%- endif -%}
+{%- endmacro %}

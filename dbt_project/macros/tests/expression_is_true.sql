@@ -1,0 +1,10 @@
+{#
+  Every row satisfies the SQL boolean expression (rows where it is false or NULL fail).
+  Optional date_column restricts the check to the min_date/max_date vars window.
+#}
+{% test expression_is_true(model, expression, date_column=none) %}
+select *
+from {{ model }}
+where not coalesce(({{ expression }}), false)
+{% if date_column %}  and {{ date_window_predicate(date_column) }}{% endif %}
+{% endtest %}

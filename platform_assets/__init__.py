@@ -1,0 +1,1 @@
+"""An MLOps data platform on Dagster software-defined assets, dbt and DuckDB."""

@@ -1,0 +1,1 @@
+"""Plain Python the Dagster wiring calls: no Dagster imports, unit-tested on its own."""
