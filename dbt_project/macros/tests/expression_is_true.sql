@@ -1,8 +1,9 @@
 {#
   Every row satisfies the SQL boolean expression (rows where it is false or NULL fail).
+  column_name is accepted (column-level use) but the expression must name columns itself.
   Optional date_column restricts the check to the min_date/max_date vars window.
 #}
-{% test expression_is_true(model, expression, date_column=none) %}
+{% test expression_is_true(model, expression, date_column=none, column_name=none) %}
 select *
 from {{ model }}
 where not coalesce(({{ expression }}), false)

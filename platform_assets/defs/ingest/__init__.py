@@ -1,0 +1,1 @@
+"""Ingestion: landing files into the raw schema."""

@@ -1,0 +1,96 @@
+"""What a table (or one partition of it) looks like: columns, a preview and a column profile.
+
+Plain data and markdown for the asset metadata a user reads in the UI; computed in DuckDB so
+that only a handful of rows ever reach Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import duckdb
+
+PREVIEW_ROWS = 5
+TOP_VALUES = 3
+
+
+def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A GitHub-flavoured markdown table (the UI renders it)."""
+
+    def cell(value: Any) -> str:
+        text = "" if value is None else str(value)
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(value) for value in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def column_types(connection: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    """(name, type) of each column of a schema-qualified table, in table order."""
+    schema, name = table.split(".")
+    return connection.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+        [schema, name],
+    ).fetchall()
+
+
+def count_rows(
+    connection: duckdb.DuckDBPyConnection, table: str, where: str = "TRUE", params: Sequence = ()
+) -> int:
+    """Rows of the table that match the (parameterised) condition."""
+    query = f"SELECT count(*) FROM {table} WHERE {where}"
+    return connection.execute(query, list(params)).fetchone()[0]
+
+
+def preview_markdown(
+    connection: duckdb.DuckDBPyConnection, table: str, where: str = "TRUE", params: Sequence = ()
+) -> str:
+    """The first rows of the table that match the condition, as markdown."""
+    result = connection.execute(
+        f"SELECT * FROM {table} WHERE {where} LIMIT {PREVIEW_ROWS}", list(params)
+    )
+    columns = [description[0] for description in result.description]
+    return markdown_table(columns, result.fetchall())
+
+
+def column_profile_markdown(
+    connection: duckdb.DuckDBPyConnection, table: str, where: str = "TRUE", params: Sequence = ()
+) -> str:
+    """Per column: type, null share, range (numbers and dates) or top values (text, booleans).
+
+    Uses DuckDB's SUMMARIZE for the statistics and one UNPIVOT for the top values.
+    """
+    relation = f"(SELECT * FROM {table} WHERE {where})"
+    summary = connection.execute(
+        f"SELECT column_name, column_type, min, max, approx_unique, null_percentage "
+        f"FROM (SUMMARIZE SELECT * FROM {relation})",
+        list(params),
+    ).fetchall()
+    categorical = [name for name, kind, *_ in summary if kind in ("VARCHAR", "BOOLEAN")]
+    top_values: dict[str, list[str]] = {}
+    if categorical:
+        quoted = ", ".join(f'CAST("{name}" AS VARCHAR) AS "{name}"' for name in categorical)
+        rows = connection.execute(
+            f"""
+            SELECT name, value, count(*) AS n
+            FROM (UNPIVOT (SELECT {quoted} FROM {relation})
+                  ON COLUMNS(*) INTO NAME name VALUE value)
+            GROUP BY ALL
+            QUALIFY row_number() OVER (PARTITION BY name ORDER BY n DESC, value) <= {TOP_VALUES}
+            ORDER BY name, n DESC, value
+            """,
+            list(params),
+        ).fetchall()
+        for name, value, count in rows:
+            top_values.setdefault(name, []).append(f"{value} ({count})")
+    profile_rows = []
+    for name, kind, low, high, distinct, null_percentage in summary:
+        spread = ", ".join(top_values.get(name, [])) if name in categorical else f"{low} .. {high}"
+        profile_rows.append((name, kind, f"{float(null_percentage):.1f}%", distinct, spread))
+    return markdown_table(
+        ["column", "type", "null share", "distinct (approx.)", "range or top values"],
+        profile_rows,
+    )

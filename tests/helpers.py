@@ -1,0 +1,40 @@
+"""Helpers the tests share: delivering demo days and materializing day ranges."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import dagster as dg
+
+from platform_assets.defs.resources import PlatformData
+from platform_assets.lib.demo_data import replay
+from platform_assets.lib.paths import DataPaths
+
+
+def replay_days(paths: DataPaths, start: str, end: str) -> None:
+    """Deliver real demo days into the test's landing zone."""
+    replay(paths.landing, date.fromisoformat(start), date.fromisoformat(end))
+
+
+def materialize_range(
+    assets: list,
+    paths: DataPaths,
+    instance: dg.DagsterInstance,
+    start: str,
+    end: str,
+    selection=None,
+) -> dg.ExecuteInJobResult:
+    """Materialize assets for a range of days in one run, as a single-run backfill does."""
+    from platform_assets.defs.transform.dbt_models import dbt_resource
+
+    return dg.materialize(
+        assets,
+        instance=instance,
+        selection=selection,
+        resources={"platform_data": PlatformData(data_dir=str(paths.root)), "dbt": dbt_resource},
+        tags={
+            "dagster/asset_partition_range_start": start,
+            "dagster/asset_partition_range_end": end,
+        },
+        raise_on_error=False,
+    )
