@@ -75,10 +75,13 @@ def column_profile_markdown(
         quoted = ", ".join(f'CAST("{name}" AS VARCHAR) AS "{name}"' for name in categorical)
         rows = connection.execute(
             f"""
-            SELECT name, value, count(*) AS n
-            FROM (UNPIVOT (SELECT {quoted} FROM {relation})
-                  ON COLUMNS(*) INTO NAME name VALUE value)
-            GROUP BY ALL
+            WITH counted AS (
+                SELECT name, value, count(*) AS n
+                FROM (UNPIVOT (SELECT {quoted} FROM {relation})
+                      ON COLUMNS(*) INTO NAME name VALUE value)
+                GROUP BY name, value
+            )
+            SELECT name, value, n FROM counted
             QUALIFY row_number() OVER (PARTITION BY name ORDER BY n DESC, value) <= {TOP_VALUES}
             ORDER BY name, n DESC, value
             """,

@@ -9,11 +9,12 @@
     {%- set where = config.get('where', '') -%}
     {%- if where -%}
         {%- set pattern = '__date_window\\(\\s*([A-Za-z_][A-Za-z0-9_]*)\\s*\\)__' -%}
+        {%- set ns = namespace(where=where) -%}
         {%- for column in modules.re.findall(pattern, where) -%}
-            {%- set where = where | replace('__date_window(' ~ column ~ ')__', date_window_predicate(column)) -%}
+            {%- set ns.where = ns.where | replace('__date_window(' ~ column ~ ')__', date_window_predicate(column)) -%}
         {%- endfor -%}
         {%- set filtered -%}
-            (select * from {{ relation }} where {{ where }}) dbt_subquery
+            (select * from {{ relation }} where {{ ns.where }}) dbt_subquery
         {%- endset -%}
         {%- do return(filtered) -%}
     {%- else -%}

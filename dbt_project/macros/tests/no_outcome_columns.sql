@@ -9,7 +9,8 @@ select
     table_name,
     column_name as forbidden_column
 from information_schema.columns
-where lower(table_schema) = lower('{{ model.schema }}')
+where lower(table_catalog) = lower('{{ model.database }}')
+  and lower(table_schema) = lower('{{ model.schema }}')
   and lower(table_name) = lower('{{ model.identifier }}')
   and lower(column_name) in (
     {%- for c in forbidden_columns %}'{{ c | lower }}'{{ ", " if not loop.last }}{% endfor -%}

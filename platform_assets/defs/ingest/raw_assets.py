@@ -4,8 +4,6 @@ Asset keys are `raw/<table>`, the same as the warehouse tables and the dbt sourc
 map onto them; renaming one means renaming the dbt source's `meta.dagster.asset_key` too.
 """
 
-from __future__ import annotations
-
 import dagster as dg
 
 from platform_assets.defs.partitions import daily_partitions, partition_days

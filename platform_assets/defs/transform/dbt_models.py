@@ -6,10 +6,9 @@ asset checks. The feature table's partition also gets a column profile, computed
 has released the warehouse file.
 """
 
-from __future__ import annotations
-
 import json
 import os
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -60,9 +59,7 @@ def _feature_partition_metadata(platform_data: PlatformData, days: list[date]) -
     pool=WAREHOUSE_WRITER_POOL,
     name="dbt_models",
 )
-def dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, platform_data: PlatformData
-):
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, platform_data: PlatformData):
     days = partition_days(context)
     # dbt runs in the project folder: give it the data root as an absolute path.
     os.environ["PLATFORM_DATA_DIR"] = str(platform_data.paths.root)
@@ -79,4 +76,7 @@ def dbt_models(
         yield event
 
 
-dbt_resource = DbtCliResource(project_dir=dbt_project)
+# The dbt installed next to this Python, so the platform works without an activated venv.
+dbt_resource = DbtCliResource(
+    project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")
+)

@@ -1,0 +1,91 @@
+"""`dagster dev` starts from the repo's workspace and serves the asset graph over GraphQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+STARTUP_TIMEOUT_SECONDS = 180
+ASSET_QUERY = "{ assetNodes { assetKey { path } groupName } }"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _query(port: int, query: str) -> dict:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+@pytest.fixture
+def dagster_dev(tmp_path, data_paths):
+    """A real `dagster dev` on a free loopback port, with a DAGSTER_HOME using the repo's config."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    port = _free_port()
+    log = (tmp_path / "dagster_dev.log").open("wb")
+    env = {**os.environ, "DAGSTER_HOME": str(home), "PLATFORM_DATA_DIR": str(data_paths.root)}
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "dagster"),
+            "dev",
+            "-w",
+            "workspace.yaml",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],  # fmt: skip
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+        start_new_session=True,
+    )
+    try:
+        yield port, process, tmp_path / "dagster_dev.log"
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+        log.close()
+
+
+def test_dagster_dev_serves_the_assets(dagster_dev):
+    port, process, log = dagster_dev
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    nodes = None
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            nodes = _query(port, ASSET_QUERY)["data"]["assetNodes"]
+            if nodes:
+                break
+        except (OSError, KeyError, TypeError):
+            pass
+        time.sleep(1)
+    assert process.poll() is None, log.read_text()[-3000:]
+    assert nodes, "dagster dev did not serve any asset"
+    keys = {"/".join(node["assetKey"]["path"]) for node in nodes}
+    assert {"raw/flights", "raw/weather", "staging/stg_flights", "marts/flight_features"} <= keys

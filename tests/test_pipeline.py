@@ -1,0 +1,103 @@
+"""Real days from landing files to the feature table, through a real instance and a real dbt run."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from platform_assets.defs.ingest.raw_assets import raw_assets
+from platform_assets.defs.transform.dbt_models import dbt_models
+from platform_assets.lib.warehouse import connect
+from tests.helpers import materialize_range, replay_days
+
+ASSETS = [*raw_assets, dbt_models]
+FEATURES = dg.AssetKey(["marts", "flight_features"])
+RAW_FLIGHTS = dg.AssetKey(["raw", "flights"])
+
+TABLE_SNAPSHOTS = {
+    "raw.flights": "SELECT * EXCLUDE (loaded_at) FROM raw.flights ORDER BY source_file, source_line",
+    "raw.weather": "SELECT * EXCLUDE (loaded_at) FROM raw.weather ORDER BY source_file, source_line",
+    "marts.flight_features": "SELECT * FROM marts.flight_features ORDER BY flight_id",
+}
+
+
+def _snapshot(paths) -> dict[str, list]:
+    with connect(paths.warehouse, read_only=True) as connection:
+        return {table: connection.execute(sql).fetchall() for table, sql in TABLE_SNAPSHOTS.items()}
+
+
+def _latest_metadata(instance, key: dg.AssetKey, partition: str) -> dict:
+    event = instance.get_latest_materialization_event(key)
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=key, asset_partitions=[partition]), limit=1
+    ).records
+    assert event is not None and records
+    return records[0].asset_materialization.metadata
+
+
+def test_real_days_reach_the_feature_table_and_a_rerun_changes_nothing(data_paths, instance):
+    replay_days(data_paths, "2013-01-01", "2013-01-03")
+    result = materialize_range(ASSETS, data_paths, instance, "2013-01-01", "2013-01-03")
+    assert result.success
+
+    with connect(data_paths.warehouse, read_only=True) as connection:
+        per_day = dict(
+            connection.execute(
+                "SELECT flight_date::VARCHAR, count(*) FROM marts.flight_features GROUP BY ALL"
+            ).fetchall()
+        )
+        raw_per_day = dict(
+            connection.execute(
+                "SELECT partition_date::VARCHAR, count(*) FROM raw.flights GROUP BY ALL"
+            ).fetchall()
+        )
+    assert per_day["2013-01-01"] == 842
+    assert per_day == raw_per_day
+
+    checks = result.get_asset_check_evaluations()
+    assert checks and all(check.passed for check in checks), [
+        check.check_name for check in checks if not check.passed
+    ]
+
+    metadata = _latest_metadata(instance, RAW_FLIGHTS, "2013-01-02")
+    read, loaded, rejected = (
+        metadata[k].value for k in ("rows_read", "rows_loaded", "rows_rejected")
+    )
+    assert read == loaded + rejected and rejected == 0
+    assert loaded == sum(raw_per_day.values())
+
+    features = _latest_metadata(instance, FEATURES, "2013-01-01")
+    assert features["dagster/row_count"].value == sum(per_day.values())
+    assert "null share" in features["column_profile"].value
+    assert "weather_temp" in features["column_profile"].value
+
+    before = _snapshot(data_paths)
+    again = materialize_range(ASSETS, data_paths, instance, "2013-01-01", "2013-01-03")
+    assert again.success
+    assert _snapshot(data_paths) == before
+
+
+def test_a_full_year_backfill_is_one_run_and_keeps_every_flight(data_paths, instance):
+    replay_days(data_paths, "2013-01-01", "2013-12-31")
+    result = materialize_range(ASSETS, data_paths, instance, "2013-01-01", "2013-12-31")
+    assert result.success
+    runs = instance.get_run_records()
+    assert len(runs) == 1
+    with connect(data_paths.warehouse, read_only=True) as connection:
+        features = connection.execute("SELECT count(*) FROM marts.flight_features").fetchone()[0]
+        rejected = connection.execute("SELECT count(*) FROM raw.rejected_rows").fetchone()[0]
+    assert features == 336_776
+    assert rejected == 0
+
+
+def test_a_missing_landing_file_fails_the_run_and_keeps_earlier_partitions(data_paths, instance):
+    replay_days(data_paths, "2013-01-01", "2013-01-02")
+    assert materialize_range(ASSETS, data_paths, instance, "2013-01-01", "2013-01-01").success
+    (data_paths.landing / "flights" / "2013-01-02.csv").unlink()
+
+    result = materialize_range(ASSETS, data_paths, instance, "2013-01-02", "2013-01-02")
+    assert not result.success
+    failure = next(event for event in result.all_events if event.event_type_value == "STEP_FAILURE")
+    assert "2013-01-02.csv for flights is missing" in str(failure.step_failure_data.error)
+    with connect(data_paths.warehouse, read_only=True) as connection:
+        kept = connection.execute("SELECT count(*) FROM marts.flight_features").fetchone()[0]
+    assert kept == 842
