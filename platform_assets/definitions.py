@@ -4,9 +4,9 @@ import dagster as dg
 
 from platform_assets.defs.ingest.raw_assets import raw_assets
 from platform_assets.defs.resources import PlatformData
-from platform_assets.defs.transform.dbt_models import dbt_models, dbt_resource
+from platform_assets.defs.transform.dbt_models import dbt_model_assets, dbt_resource
 
 defs = dg.Definitions(
-    assets=[*raw_assets, dbt_models],
+    assets=[*raw_assets, *dbt_model_assets],
     resources={"platform_data": PlatformData(), "dbt": dbt_resource},
 )

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from platform_assets.defs.transform.dbt_models import dbt_window_vars
 from platform_assets.definitions import defs
+from platform_assets.defs.transform.dbt_models import dbt_window_vars
 
 FEATURES = dg.AssetKey(["marts", "flight_features"])
 

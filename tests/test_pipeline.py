@@ -5,17 +5,19 @@ from __future__ import annotations
 import dagster as dg
 
 from platform_assets.defs.ingest.raw_assets import raw_assets
-from platform_assets.defs.transform.dbt_models import dbt_models
+from platform_assets.defs.transform.dbt_models import dbt_model_assets
 from platform_assets.lib.warehouse import connect
 from tests.helpers import materialize_range, replay_days
 
-ASSETS = [*raw_assets, dbt_models]
+ASSETS = [*raw_assets, *dbt_model_assets]
 FEATURES = dg.AssetKey(["marts", "flight_features"])
 RAW_FLIGHTS = dg.AssetKey(["raw", "flights"])
 
 TABLE_SNAPSHOTS = {
-    "raw.flights": "SELECT * EXCLUDE (loaded_at) FROM raw.flights ORDER BY source_file, source_line",
-    "raw.weather": "SELECT * EXCLUDE (loaded_at) FROM raw.weather ORDER BY source_file, source_line",
+    table: f"SELECT * EXCLUDE (loaded_at) FROM {table} ORDER BY source_file, source_line"
+    for table in ("raw.flights", "raw.weather")
+}
+TABLE_SNAPSHOTS |= {
     "marts.flight_features": "SELECT * FROM marts.flight_features ORDER BY flight_id",
 }
 

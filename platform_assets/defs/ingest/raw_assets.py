@@ -10,7 +10,7 @@ from platform_assets.defs.partitions import daily_partitions, partition_days
 from platform_assets.defs.resources import WAREHOUSE_WRITER_POOL, PlatformData
 from platform_assets.defs.table_metadata import table_metadata
 from platform_assets.lib.demo_data import REFERENCE_FOLDER, daily_file_name
-from platform_assets.lib.ingest import LandingFile, LoadCounts, load_files
+from platform_assets.lib.ingest import LandingFile, load_files
 from platform_assets.lib.raw_contract import ALL_SOURCES, RawSource
 from platform_assets.lib.table_summary import markdown_table
 from platform_assets.lib.warehouse import connect
@@ -29,25 +29,28 @@ def _landing_files(source: RawSource, platform_data: PlatformData, context) -> l
 
 
 def _load_metadata(counts: dict, files: list[LandingFile]) -> dict:
-    """rows_read = rows_loaded + rows_rejected over the run, and per day when it spans several."""
-    totals = LoadCounts(
-        rows_read=sum(c.rows_read for c in counts.values()),
-        rows_loaded=sum(c.rows_loaded for c in counts.values()),
-        rows_rejected=sum(c.rows_rejected for c in counts.values()),
-    )
+    """rows_read = rows_loaded + rows_rejected over the run's files (one day, or a range).
+
+    A range run records the same totals on each of its days; the days that had rejects are
+    listed, and `raw.rejected_rows` holds every rejected line.
+    """
     metadata = {
-        "rows_read": totals.rows_read,
-        "rows_loaded": totals.rows_loaded,
-        "rows_rejected": totals.rows_rejected,
+        "rows_read": sum(c.rows_read for c in counts.values()),
+        "rows_loaded": sum(c.rows_loaded for c in counts.values()),
+        "rows_rejected": sum(c.rows_rejected for c in counts.values()),
     }
     if len(files) == 1:
         metadata["source_file"] = dg.MetadataValue.path(str(files[0].path))
-    else:
-        per_day = [
-            (day, c.rows_read, c.rows_loaded, c.rows_rejected) for day, c in sorted(counts.items())
-        ]
-        metadata["rows_per_partition"] = dg.MetadataValue.md(
-            markdown_table(["partition", "read", "loaded", "rejected"], per_day)
+        return metadata
+    metadata["files_in_run"] = len(files)
+    with_rejects = [
+        (day, c.rows_read, c.rows_loaded, c.rows_rejected)
+        for day, c in sorted(counts.items())
+        if c.rows_rejected
+    ]
+    if with_rejects:
+        metadata["partitions_with_rejects"] = dg.MetadataValue.md(
+            markdown_table(["partition", "read", "loaded", "rejected"], with_rejects)
         )
     return metadata
 

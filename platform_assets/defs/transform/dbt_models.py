@@ -1,9 +1,11 @@
-"""Every dbt model as a daily-partitioned asset, built by `dbt build` for the run's day range.
+"""The dbt models as assets: views unpartitioned, incremental tables partitioned by day.
 
-One run covers a whole range (a year's backfill is one `dbt build`), with the range passed
-as `--vars`; the incremental feature table replaces exactly those days. dbt tests become
-asset checks. The feature table's partition also gets a column profile, computed after dbt
-has released the warehouse file.
+Views hold no data, so they are built once (and again when their SQL changes), and a day's
+run touches only the incremental tables: the cost of a day does not grow with history, and
+a year's backfill records one materialization per day for the feature table alone. A run
+covers a whole range (a year's backfill is one `dbt build`), passed as `--vars`; the
+incremental feature table replaces exactly those days. dbt tests become asset checks. The
+feature table's partition also gets a column profile, computed after dbt has exited.
 """
 
 import json
@@ -50,23 +52,54 @@ def _feature_partition_metadata(platform_data: PlatformData, days: list[date]) -
         }
 
 
+def _run_dbt_build(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    platform_data: PlatformData,
+    extra_arguments: list[str],
+) -> list:
+    """`dbt build` of the selected models and their tests; events are returned once dbt exits."""
+    # dbt runs in the project folder: give it the data root as an absolute path.
+    os.environ["PLATFORM_DATA_DIR"] = str(platform_data.paths.root)
+    arguments = ["build", *extra_arguments]
+    return list(dbt.cli(arguments, context=context).stream())
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=PlatformDbtTranslator(),
+    select="config.materialized:view",
+    pool=WAREHOUSE_WRITER_POOL,
+    name="dbt_views",
+)
+def dbt_views(context: dg.AssetExecutionContext, dbt: DbtCliResource, platform_data: PlatformData):
+    """Staging and intermediate views: no data of their own, so they are not partitioned.
+
+    They are rebuilt when their SQL changes, not every day; their tests run with them.
+    """
+    # Cautious: a test that also reads the feature table belongs to the feature table's run.
+    yield from _run_dbt_build(context, dbt, platform_data, ["--indirect-selection", "cautious"])
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=PlatformDbtTranslator(),
+    select="config.materialized:incremental",
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool=WAREHOUSE_WRITER_POOL,
-    name="dbt_models",
+    name="dbt_daily_tables",
 )
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, platform_data: PlatformData):
+def dbt_daily_tables(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, platform_data: PlatformData
+):
+    """The incremental tables (the feature table), built for the run's days only."""
     days = partition_days(context)
-    # dbt runs in the project folder: give it the data root as an absolute path.
-    os.environ["PLATFORM_DATA_DIR"] = str(platform_data.paths.root)
-    invocation = dbt.cli(["build", "--vars", json.dumps(dbt_window_vars(days))], context=context)
-    # Events are held until dbt exits: the profile reads the warehouse file dbt is writing.
-    events = list(invocation.stream())
-    for event in events:
+    # Events are held until dbt exits: the profile reads the warehouse file dbt was writing.
+    window = ["--vars", json.dumps(dbt_window_vars(days))]
+    for event in _run_dbt_build(context, dbt, platform_data, window):
         if (
             isinstance(event, dg.Output)
             and context.asset_key_for_output(event.output_name) == FEATURE_TABLE_KEY
@@ -75,6 +108,8 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, platform_
             event = event.with_metadata({**event.metadata, **metadata})
         yield event
 
+
+dbt_model_assets = [dbt_views, dbt_daily_tables]
 
 # The dbt installed next to this Python, so the platform works without an activated venv.
 dbt_resource = DbtCliResource(
