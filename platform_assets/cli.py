@@ -1,4 +1,4 @@
-"""The `platform-assets` command: what is not an asset (replaying the demo data into landing)."""
+"""The `platform-assets` command: what is not an asset (demo replay, the model registry)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import date
 
 from platform_assets.lib.demo_data import landing_is_empty, replay
 from platform_assets.lib.paths import DataPaths
+from platform_assets.registry_cli import add_models_commands
 
 
 def _day(text: str) -> date:
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--if-empty", action="store_true", help="do nothing when landing files already exist"
     )
     replay_parser.set_defaults(handler=_replay)
+    add_models_commands(commands)
     return parser
 
 

@@ -38,3 +38,21 @@ def materialize_range(
         },
         raise_on_error=False,
     )
+
+
+def materialize_model_family(
+    assets: list,
+    paths: DataPaths,
+    instance: dg.DagsterInstance,
+    run_config: dict | None = None,
+    partition_key: str | None = None,
+) -> dg.ExecuteInJobResult:
+    """Materialize (part of) a model's family of assets, as the UI's Materialize button does."""
+    return dg.materialize(
+        assets,
+        instance=instance,
+        resources={"platform_data": PlatformData(data_dir=str(paths.root))},
+        run_config=run_config,
+        partition_key=partition_key,
+        raise_on_error=False,
+    )

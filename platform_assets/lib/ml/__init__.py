@@ -1,0 +1,1 @@
+"""Plain-Python machine learning: specs, training, evaluation and the model registry."""

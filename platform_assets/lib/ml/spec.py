@@ -1,0 +1,154 @@
+"""Model specs: what a user declares in `models.yaml` for each model, checked on load.
+
+A spec is everything needed to train a model again: task, target, features, estimator and
+hyperparameters, training window, validation split and promotion rule. A typo fails the
+code location load with a message naming the file, the model and the field.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_MODELS_FILE = Path(__file__).resolve().parents[2] / "models.yaml"
+
+OUTCOME_COLUMNS = ("dep_delay", "dep_time", "arr_time", "air_time")
+"""Known only after departure: a model that uses one of them is cheating."""
+
+TASKS = ("binary_classification", "regression")
+
+# metric -> True when higher is better
+METRICS = {
+    "binary_classification": {"roc_auc": True, "pr_auc": True, "log_loss": False, "brier": False},
+    "regression": {"mae": False, "rmse": False},
+}
+
+ESTIMATORS = {
+    "HistGradientBoostingClassifier": ("sklearn.ensemble", "binary_classification"),
+    "RandomForestClassifier": ("sklearn.ensemble", "binary_classification"),
+    "LogisticRegression": ("sklearn.linear_model", "binary_classification"),
+    "HistGradientBoostingRegressor": ("sklearn.ensemble", "regression"),
+    "RandomForestRegressor": ("sklearn.ensemble", "regression"),
+    "Ridge": ("sklearn.linear_model", "regression"),
+}
+
+
+class ModelSpecError(ValueError):
+    """A model declaration that cannot be used as written."""
+
+
+@dataclass(frozen=True)
+class PromotionRule:
+    """When a candidate may replace the champion."""
+
+    metric: str
+    min_improvement: float
+    floor: float
+
+    @property
+    def higher_is_better(self) -> bool:
+        return any(self.metric in metrics and metrics[self.metric] for metrics in METRICS.values())
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One declared model."""
+
+    name: str
+    description: str
+    task: str
+    target: str
+    features: tuple[str, ...] | None  # None: every feature column of the feature table
+    estimator: str
+    params: dict[str, Any] = field(default_factory=dict)
+    training_window_days: int = 90
+    validation_days: int = 14
+    promotion: PromotionRule = PromotionRule("roc_auc", 0.0, 0.5)
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return tuple(METRICS[self.task])
+
+    def with_overrides(
+        self, params: dict[str, Any] | None = None, training_window_days: int | None = None
+    ) -> ModelSpec:
+        """The same spec with hyperparameters or window changed (from the UI's launchpad)."""
+        return replace(
+            self,
+            params={**self.params, **(params or {})},
+            training_window_days=training_window_days or self.training_window_days,
+        )
+
+
+def models_file() -> Path:
+    """The models file: PLATFORM_MODELS_FILE, or the one shipped in the package."""
+    return Path(os.environ.get("PLATFORM_MODELS_FILE", DEFAULT_MODELS_FILE))
+
+
+def _parse_model(name: str, entry: dict[str, Any], source: Path) -> ModelSpec:
+    def fail(message: str) -> ModelSpecError:
+        return ModelSpecError(f"{source}: model '{name}': {message}")
+
+    if not name.isidentifier():
+        raise fail("the name must be letters, digits and underscores (it names assets).")
+    task = entry.get("task")
+    if task not in TASKS:
+        raise fail(f"task must be one of {', '.join(TASKS)}, found {task!r}.")
+    estimator = entry.get("estimator") or {}
+    estimator_class = estimator.get("class")
+    if estimator_class not in ESTIMATORS:
+        raise fail(f"estimator.class must be one of {', '.join(ESTIMATORS)}.")
+    if ESTIMATORS[estimator_class][1] != task:
+        raise fail(f"estimator {estimator_class} does not fit task {task}.")
+    features = entry.get("features", "all")
+    if features != "all" and not (
+        isinstance(features, list) and features and all(isinstance(f, str) for f in features)
+    ):
+        raise fail("features must be 'all' or a list of column names.")
+    promotion = entry.get("promotion") or {}
+    metric = promotion.get("metric")
+    if metric not in METRICS[task]:
+        raise fail(f"promotion.metric must be one of {', '.join(METRICS[task])} for {task}.")
+    spec = ModelSpec(
+        name=name,
+        description=str(entry.get("description", "")),
+        task=task,
+        target=str(entry.get("target", "")),
+        features=None if features == "all" else tuple(features),
+        estimator=estimator_class,
+        params=dict(estimator.get("params") or {}),
+        training_window_days=int(entry.get("training_window_days", 90)),
+        validation_days=int(entry.get("validation_days", 14)),
+        promotion=PromotionRule(
+            metric=metric,
+            min_improvement=float(promotion.get("min_improvement", 0.0)),
+            floor=float(promotion["floor"]) if "floor" in promotion else _no_floor(metric),
+        ),
+    )
+    if not spec.target:
+        raise fail("target is required (a label column of the feature table).")
+    if not 0 < spec.validation_days < spec.training_window_days:
+        raise fail("validation_days must be positive and shorter than training_window_days.")
+    return spec
+
+
+def _no_floor(metric: str) -> float:
+    higher_is_better = PromotionRule(metric, 0.0, 0.0).higher_is_better
+    return float("-inf") if higher_is_better else float("inf")
+
+
+def load_model_specs(path: Path | None = None) -> dict[str, ModelSpec]:
+    """Every model declared in the models file, validated."""
+    source = path or models_file()
+    try:
+        document = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise ModelSpecError(f"Cannot read the models file {source}: {error}") from error
+    models = document.get("models")
+    if not isinstance(models, dict) or not models:
+        raise ModelSpecError(f"{source} must have a non-empty `models:` mapping.")
+    return {name: _parse_model(name, entry or {}, source) for name, entry in models.items()}

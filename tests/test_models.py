@@ -1,0 +1,187 @@
+"""Models as assets on real features: factory, leakage, gate, predictions, reproducibility."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from platform_assets.defs.ml.model_family import build_all_model_families, build_model_family
+from platform_assets.lib.ml import registry
+from platform_assets.lib.ml.features import LeakageError, resolve_features
+from platform_assets.lib.ml.spec import ModelSpecError, load_model_specs
+from platform_assets.lib.warehouse import connect
+from tests.helpers import materialize_model_family
+
+TEST_MODELS = Path(__file__).with_name("models_for_tests.yaml")
+TRAINING_CUTOFF = "2013-02-10"
+
+
+@pytest.fixture
+def test_models(monkeypatch):
+    monkeypatch.setenv("PLATFORM_MODELS_FILE", str(TEST_MODELS))
+    return load_model_specs()
+
+
+def _family(spec):
+    return {asset.key.path[-1]: asset for asset in build_model_family(spec)}
+
+
+def _train_config(**candidate_config):
+    return {
+        "ops": {
+            "ml__delay_classifier__training_set": {"config": {"cutoff_date": TRAINING_CUTOFF}},
+            "ml__delay_classifier__candidate": {"config": candidate_config},
+        }
+    }
+
+
+def test_adding_a_model_is_a_yaml_entry(tmp_path, monkeypatch):
+    models = tmp_path / "models.yaml"
+    text = TEST_MODELS.read_text()
+    third = """
+  weekend_delay_classifier:
+    description: Delay risk from the schedule alone.
+    task: binary_classification
+    target: is_delayed
+    features: [carrier, origin, sched_dep_hour, day_of_week]
+    estimator: {class: LogisticRegression, params: {max_iter: 200}}
+    training_window_days: 28
+    validation_days: 7
+    promotion: {metric: pr_auc, min_improvement: 0.0, floor: 0.1}
+"""
+    models.write_text(text + third)
+    monkeypatch.setenv("PLATFORM_MODELS_FILE", str(models))
+    keys = {asset.key.to_user_string() for asset in build_all_model_families()}
+    for stage in ("training_set", "candidate", "evaluation", "champion", "predictions"):
+        assert f"ml/weekend_delay_classifier/{stage}" in keys
+        assert f"ml/delay_classifier/{stage}" in keys
+    evaluation = next(
+        a
+        for a in build_all_model_families()
+        if a.key.to_user_string().endswith("weekend_delay_classifier/evaluation")
+    )
+    (check,) = evaluation.check_specs
+    assert check.name == "promotion_gate" and check.blocking
+
+
+def test_outcomes_and_labels_are_refused_as_features(test_models):
+    roles = {"carrier": "feature", "arr_delay": "label", "is_delayed": "label"}
+    spec = test_models["delay_classifier"]
+    for leaked in (("carrier", "dep_delay"), ("air_time",), ("arr_delay",), ("is_delayed",)):
+        with pytest.raises(LeakageError, match="known only after departure or a label"):
+            resolve_features(spec.__class__(**{**spec.__dict__, "features": leaked}), roles)
+
+
+def test_training_with_a_leaking_feature_fails_with_a_clear_message(
+    tmp_path, monkeypatch, ml_data_paths, instance
+):
+    models = tmp_path / "models.yaml"
+    models.write_text(
+        TEST_MODELS.read_text().replace("features: all", "features: [carrier, dep_delay]", 1)
+    )
+    monkeypatch.setenv("PLATFORM_MODELS_FILE", str(models))
+    spec = load_model_specs()["delay_classifier"]
+    result = materialize_model_family([_family(spec)["training_set"]], ml_data_paths, instance)
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    assert "dep_delay" in str(failure.step_failure_data.error)
+    assert "Remove them from `features`" in str(failure.step_failure_data.error)
+
+
+def test_a_bad_models_file_names_the_model_and_the_field(tmp_path):
+    models = tmp_path / "models.yaml"
+    models.write_text(TEST_MODELS.read_text().replace("task: regression", "task: clustering"))
+    with pytest.raises(ModelSpecError, match="arrival_delay_regressor': task must be one of"):
+        load_model_specs(models)
+
+
+def test_train_evaluate_promote_and_predict_then_a_worse_candidate_is_kept_out(
+    test_models, ml_data_paths, instance
+):
+    family = _family(test_models["delay_classifier"])
+    first = materialize_model_family(
+        [family[s] for s in ("training_set", "candidate", "evaluation", "champion")],
+        ml_data_paths,
+        instance,
+        run_config=_train_config(),
+    )
+    assert first.success
+    (gate,) = first.get_asset_check_evaluations()
+    assert gate.passed
+    with connect(ml_data_paths.warehouse, read_only=True) as connection:
+        serving = registry.champion(connection, "delay_classifier")
+    assert serving.version == "v1"
+    assert serving.metrics["roc_auc"] > 0.6
+    assert serving.training_start.isoformat() == "2013-01-14"
+    assert serving.training_end.isoformat() == TRAINING_CUTOFF
+
+    predicted = materialize_model_family(
+        [family["predictions"]], ml_data_paths, instance, partition_key="2013-02-11"
+    )
+    assert predicted.success
+    snapshot = (
+        "SELECT flight_id, model_version, score FROM ml.predictions "
+        "WHERE model_name = 'delay_classifier' ORDER BY flight_id"
+    )
+    with connect(ml_data_paths.warehouse, read_only=True) as connection:
+        first_scores = connection.execute(snapshot).fetchall()
+        flights = connection.execute(
+            "SELECT count(*) FROM marts.flight_features WHERE flight_date = '2013-02-11'"
+        ).fetchone()[0]
+    assert len(first_scores) == flights > 0
+    assert {row[1] for row in first_scores} == {"v1"}
+    again = materialize_model_family(
+        [family["predictions"]], ml_data_paths, instance, partition_key="2013-02-11"
+    )
+    assert again.success
+    with connect(ml_data_paths.warehouse, read_only=True) as connection:
+        assert connection.execute(snapshot).fetchall() == first_scores
+
+    crippled = {"hyperparameters": {"max_iter": 1, "learning_rate": 0.01, "early_stopping": False}}
+    worse = materialize_model_family(
+        [family[s] for s in ("training_set", "candidate", "evaluation", "champion")],
+        ml_data_paths,
+        instance,
+        run_config=_train_config(**crippled),
+    )
+    (gate,) = worse.get_asset_check_evaluations()
+    assert not gate.passed
+    assert "less than the required" in gate.metadata["reason"].value
+    # The blocking gate fails the evaluation step: the champion step never starts.
+    started = {e.step_key for e in worse.all_events if e.event_type_value == "STEP_START"}
+    assert "ml__delay_classifier__evaluation" in started
+    assert "ml__delay_classifier__champion" not in started
+    assert not worse.success
+    with connect(ml_data_paths.warehouse, read_only=True) as connection:
+        assert registry.champion(connection, "delay_classifier").version == "v1"
+        assert registry.get_version(connection, "delay_classifier", "v2").alias == "candidate"
+
+
+def test_training_again_on_the_same_data_gives_the_same_fingerprint_and_metrics(
+    test_models, ml_data_paths, instance
+):
+    family = _family(test_models["arrival_delay_regressor"])
+    config = {
+        "ops": {
+            "ml__arrival_delay_regressor__training_set": {
+                "config": {"cutoff_date": TRAINING_CUTOFF}
+            }
+        }
+    }
+    for _ in range(2):
+        result = materialize_model_family(
+            [family["training_set"], family["candidate"]], ml_data_paths, instance, config
+        )
+        assert result.success
+    with connect(ml_data_paths.warehouse, read_only=True) as connection:
+        first, second = (
+            registry.get_version(connection, "arrival_delay_regressor", v) for v in ("v1", "v2")
+        )
+    assert first.data_fingerprint == second.data_fingerprint
+    assert first.row_count == second.row_count
+    for metric in ("mae", "rmse"):
+        assert second.metrics[metric] == pytest.approx(first.metrics[metric], rel=1e-9)
+    assert first.artifact_sha256  # the registry verified and stored both artifacts
+    shutil.rmtree(ml_data_paths.artifacts / "arrival_delay_regressor" / "training_set")

@@ -1,0 +1,323 @@
+"""The model registry on a real DuckDB file with real artifacts of a real scikit-learn model."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+import sklearn
+from sklearn.linear_model import LogisticRegression
+
+from platform_assets.lib.ml import registry
+from platform_assets.lib.ml.registry import ArtifactIntegrityError
+from platform_assets.lib.warehouse import connect
+from platform_assets.registry_cli import add_models_commands
+
+MODEL = "delay_classifier"
+
+
+def _training_data(seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    features = pd.DataFrame(
+        {"dep_delay": rng.normal(10, 20, 300), "distance": rng.uniform(100, 2000, 300)}
+    )
+    labels = (features["dep_delay"] + rng.normal(0, 5, 300) > 15).astype(int).to_numpy()
+    return features, labels
+
+
+def _register(connection, artifacts: Path, seed: int = 0, **overrides) -> registry.ModelVersion:
+    features, labels = _training_data(seed)
+    model = LogisticRegression(C=1.0 + seed).fit(features, labels)
+    arguments = {
+        "model_name": MODEL,
+        "model": model,
+        "params": {"C": 1.0 + seed},
+        "metrics": {"accuracy": float(model.score(features, labels))},
+        "training_start": date(2013, 1, 1),
+        "training_end": date(2013, 3, 31),
+        "row_count": len(features),
+        "data_fingerprint": f"fingerprint-{seed}",
+        "dbt_manifest_checksum": "manifest-checksum",
+        "reference_sample": features.head(50),
+    } | overrides
+    return registry.register_version(connection, artifacts, **arguments)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _tamper(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def _events(connection) -> list[tuple]:
+    return [
+        (e.version, e.action, e.from_alias, e.to_alias)
+        for e in registry.alias_history(connection, MODEL)
+    ]
+
+
+def test_registration_writes_files_atomically_and_records_lineage(data_paths):
+    with connect(data_paths.warehouse) as connection:
+        version = _register(connection, data_paths.artifacts)
+        events = registry.alias_history(connection, MODEL)
+
+    folder = data_paths.artifacts / MODEL
+    assert sorted(p.name for p in folder.iterdir()) == ["v1.joblib", "v1.reference.parquet"]
+    assert version.artifact_path == f"{MODEL}/v1.joblib"
+    assert _sha256(folder / "v1.joblib") == version.artifact_sha256
+    assert _sha256(folder / "v1.reference.parquet") == version.reference_sample_sha256
+    assert (version.version, version.version_number, version.alias) == ("v1", 1, "candidate")
+    assert version.params == {"C": 1.0}
+    assert 0.5 < version.metrics["accuracy"] <= 1.0
+    assert (version.row_count, version.data_fingerprint) == (300, "fingerprint-0")
+    assert version.package_versions["scikit-learn"] == sklearn.__version__
+    head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True)
+    assert version.git_commit == head.stdout.strip()
+    assert [(e.version, e.action, e.from_alias, e.to_alias, e.actor) for e in events] == [
+        ("v1", "register", None, "candidate", "platform")
+    ]
+
+
+def test_a_version_round_trips_to_the_same_predictions_and_reference_sample(data_paths):
+    features, labels = _training_data()
+    with connect(data_paths.warehouse) as connection:
+        _register(connection, data_paths.artifacts)
+        loaded = registry.load_model(connection, data_paths.artifacts, MODEL, "v1")
+        sample = registry.load_reference_sample(connection, data_paths.artifacts, MODEL, "v1")
+
+    original = LogisticRegression(C=1.0).fit(features, labels)
+    np.testing.assert_array_equal(loaded.predict(features), original.predict(features))
+    np.testing.assert_allclose(loaded.predict_proba(features), original.predict_proba(features))
+    pd.testing.assert_frame_equal(sample, features.head(50))
+
+
+def test_a_new_version_archives_the_older_candidate(data_paths):
+    with connect(data_paths.warehouse) as connection:
+        _register(connection, data_paths.artifacts, seed=0)
+        _register(connection, data_paths.artifacts, seed=1, reference_sample=None)
+        versions = registry.list_versions(connection, MODEL)
+        events = _events(connection)
+        archiving = registry.alias_history(connection, MODEL)[1]
+
+    assert [(v.version, v.alias) for v in versions] == [("v1", "archived"), ("v2", "candidate")]
+    assert versions[1].reference_sample_path is None
+    assert events[1:] == [
+        ("v1", "register", "candidate", "archived"),
+        ("v2", "register", None, "candidate"),
+    ]
+    assert archiving.reason == "superseded by v2"
+
+
+def test_a_tampered_artifact_is_refused_at_load_and_at_promote(data_paths):
+    artifacts = data_paths.artifacts
+    with connect(data_paths.warehouse) as connection:
+        _register(connection, artifacts, seed=0)
+        registry.promote(connection, artifacts, MODEL, "v1", reason="first", actor="test")
+        candidate = _register(connection, artifacts, seed=1)
+        path = artifacts / candidate.artifact_path
+        _tamper(path)
+        tampered_sha256 = _sha256(path)
+        events_before = _events(connection)
+
+        with pytest.raises(ArtifactIntegrityError) as refused:
+            registry.load_model(connection, artifacts, MODEL, "v2")
+        with pytest.raises(ArtifactIntegrityError):
+            registry.promote(connection, artifacts, MODEL, "v2", reason="better", actor="test")
+
+        assert registry.champion(connection, MODEL).version == "v1"
+        assert registry.get_version(connection, MODEL, "v2").alias == "candidate"
+        assert _events(connection) == events_before
+
+        path.unlink()
+        with pytest.raises(ArtifactIntegrityError, match=r"found sha256:\s+\(file missing\)"):
+            registry.load_model(connection, artifacts, MODEL, "v2")
+
+    message = str(refused.value)
+    assert str(path) in message
+    assert f"expected sha256: {candidate.artifact_sha256}" in message
+    assert f"found sha256:    {tampered_sha256}" in message
+    assert "retrain" in message and "roll back" in message
+
+
+def test_promote_and_rollback_move_aliases_and_write_the_audit_trail(data_paths):
+    artifacts = data_paths.artifacts
+    with connect(data_paths.warehouse) as connection:
+        for seed in range(3):
+            _register(connection, artifacts, seed=seed)
+        # v1 and v2 were archived by newer candidates; promotion can still bring them in.
+        first = registry.promote(connection, artifacts, MODEL, "v1", reason="baseline", actor="a")
+        assert first.alias == "champion"
+        with pytest.raises(ValueError, match="already the champion"):
+            registry.promote(connection, artifacts, MODEL, "v1", reason="again", actor="a")
+        with pytest.raises(ValueError, match="no earlier champion"):
+            registry.rollback(connection, artifacts, MODEL, reason="oops", actor="a")
+        registry.promote(connection, artifacts, MODEL, "v2", reason="better", actor="b")
+        registry.promote(connection, artifacts, MODEL, "v3", reason="best", actor="c")
+        assert [v.alias for v in registry.list_versions(connection, MODEL)] == [
+            "archived",
+            "archived",
+            "champion",
+        ]
+
+        restored = registry.rollback(connection, artifacts, MODEL, reason="v3 drifts", actor="d")
+        assert restored.version == "v2"
+        assert (
+            registry.rollback(connection, artifacts, MODEL, reason="v2 too", actor="d").version
+            == "v1"
+        )
+        aliases = {v.version: v.alias for v in registry.list_versions(connection, MODEL)}
+        assert aliases == {"v1": "champion", "v2": "archived", "v3": "archived"}
+        with pytest.raises(ValueError, match="no earlier champion"):
+            registry.rollback(connection, artifacts, MODEL, reason="again", actor="d")
+        events = registry.alias_history(connection, MODEL)
+
+    moves = [(e.version, e.action, e.from_alias, e.to_alias) for e in events[5:]]
+    assert moves == [
+        ("v1", "promote", "archived", "champion"),
+        ("v1", "promote", "champion", "archived"),
+        ("v2", "promote", "archived", "champion"),
+        ("v2", "promote", "champion", "archived"),
+        ("v3", "promote", "candidate", "champion"),
+        ("v3", "rollback", "champion", "archived"),
+        ("v2", "rollback", "archived", "champion"),
+        ("v2", "rollback", "champion", "archived"),
+        ("v1", "rollback", "archived", "champion"),
+    ]
+    assert (events[-1].reason, events[-1].actor) == ("v2 too", "d")
+
+
+def test_the_first_candidate_becomes_champion(data_paths):
+    with connect(data_paths.warehouse) as connection:
+        _register(connection, data_paths.artifacts)
+        assert registry.champion(connection, MODEL) is None
+        registry.promote(
+            connection, data_paths.artifacts, MODEL, "v1", reason="first model", actor="test"
+        )
+        assert registry.champion(connection, MODEL).version == "v1"
+        assert _events(connection)[-1] == ("v1", "promote", "candidate", "champion")
+
+
+def test_a_failed_registration_leaves_no_artifact_and_does_not_touch_existing_ones(data_paths):
+    folder = data_paths.artifacts / MODEL
+    with connect(data_paths.warehouse) as connection:
+        first = _register(connection, data_paths.artifacts, reference_sample=None)
+        # Provoke a primary-key clash: the next registration computes version v1 again.
+        connection.execute("UPDATE ml.model_versions SET version_number = 0")
+        with pytest.raises(duckdb.ConstraintException):
+            _register(connection, data_paths.artifacts, seed=1)
+        assert len(registry.list_versions(connection, MODEL)) == 1
+        assert len(_events(connection)) == 1
+
+    assert [p.name for p in folder.iterdir()] == ["v1.joblib"]
+    assert _sha256(folder / "v1.joblib") == first.artifact_sha256
+
+
+def test_unknown_models_versions_and_names_are_clear_errors(data_paths):
+    with connect(data_paths.warehouse) as connection:
+        assert registry.list_versions(connection) == []
+        _register(connection, data_paths.artifacts)
+        with pytest.raises(ValueError, match=f"No model named 'nope'.*Known models: {MODEL}"):
+            registry.get_version(connection, "nope", "v1")
+        with pytest.raises(ValueError, match="no version 'v9'.*Known versions: v1"):
+            registry.load_model(connection, data_paths.artifacts, MODEL, "v9")
+        with pytest.raises(ValueError, match="cannot name a folder"):
+            _register(connection, data_paths.artifacts, model_name="../escape")
+        with pytest.raises(ValueError, match="params must be JSON values"):
+            _register(connection, data_paths.artifacts, params={"C": np.float32(1.0)})
+
+
+def _run_cli(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="platform-assets")
+    add_models_commands(parser.add_subparsers(dest="command", required=True))
+    arguments = parser.parse_args(argv)
+    return arguments.handler(arguments)
+
+
+def test_cli_lists_shows_promotes_and_rolls_back(data_paths, capsys):
+    with pytest.raises(ValueError, match="does not exist yet"):
+        _run_cli("models", "list")
+    with connect(data_paths.warehouse) as connection:
+        _register(connection, data_paths.artifacts, seed=0)
+        registry.promote(connection, data_paths.artifacts, MODEL, "v1", reason="first", actor="t")
+        _register(connection, data_paths.artifacts, seed=1)
+
+    assert _run_cli("models", "promote", MODEL, "v2", "--reason", "better recall") == 0
+    assert capsys.readouterr().out == f"{MODEL} v2 is now the champion (was v1, now archived).\n"
+
+    assert _run_cli("models", "list", "--model", MODEL) == 0
+    header, rule, *rows = capsys.readouterr().out.splitlines()
+    assert header.split()[:3] == ["model", "version", "alias"]
+    assert set(rule) == {"-", " "}
+    assert [row.split()[:3] for row in rows] == [
+        [MODEL, "v1", "archived"],
+        [MODEL, "v2", "champion"],
+    ]
+    assert "2013-01-01 .. 2013-03-31" in rows[0] and "accuracy=" in rows[0]
+
+    assert _run_cli("models", "rollback", MODEL, "--reason", "v2 misbehaves") == 0
+    assert (
+        capsys.readouterr().out == f"Rolled back {MODEL}: v1 is the champion again (v2 archived).\n"
+    )
+
+    assert _run_cli("models", "show", MODEL, "v1") == 0
+    shown = capsys.readouterr().out
+    for field in ("artifact_sha256:", "data_fingerprint:", "git_commit:", "package_versions:"):
+        assert field in shown
+    assert 'params:                  {"C": 1.0}' in shown
+    assert "alias:                   champion" in shown
+    history = shown.split("Alias history:\n")[1].splitlines()
+    assert history[0].split() == [
+        "at",
+        "(UTC)",
+        "version",
+        "action",
+        "from",
+        "to",
+        "actor",
+        "reason",
+    ]
+    last = history[-1]
+    assert "rollback" in last and "v2 misbehaves" in last and "cli:" in last
+
+    with pytest.raises(ValueError, match="No model named 'other'"):
+        _run_cli("models", "show", "other", "v1")
+    assert _run_cli("models", "list", "--model", "other") == 0
+    assert capsys.readouterr().out == "No model versions registered for model 'other'.\n"
+
+
+def test_cli_reports_a_busy_warehouse_while_another_process_writes(data_paths):
+    with connect(data_paths.warehouse) as connection:
+        _register(connection, data_paths.artifacts)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys\n"
+            f"connection = duckdb.connect({str(data_paths.warehouse)!r})\n"
+            "print('ready', flush=True)\nsys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(ValueError, match="is busy.*Retry when that run ends"):
+            _run_cli("models", "promote", MODEL, "v1", "--reason", "go")
+        with pytest.raises(ValueError, match="is busy"):
+            _run_cli("models", "list")
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
