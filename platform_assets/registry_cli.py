@@ -1,7 +1,7 @@
 """`platform-assets models ...`: list, inspect, promote and roll back registered model versions.
 
 Reading commands open the warehouse read-only; promote and rollback take the single writer
-lock, so they refuse (rather than wait) while a pipeline step is writing.
+lock. While a pipeline step holds the warehouse they wait a few seconds, then refuse.
 """
 
 from __future__ import annotations
@@ -55,25 +55,20 @@ def add_models_commands(commands: argparse._SubParsersAction) -> None:
     rollback_parser.set_defaults(handler=_rollback)
 
 
+CLI_LOCK_WAIT_SECONDS = 3.0
+
+
 @contextmanager
 def _open_warehouse(*, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse, turning a held lock or a missing file into a clear error."""
+    """Open the warehouse, turning a missing file into a clear error (a held lock is one too)."""
     path = DataPaths.from_env().warehouse
     if not path.exists():
         raise ValueError(
             f"The warehouse {path} does not exist yet, so no model is registered: "
             "run the pipeline (ingest, dbt, training) first."
         )
-    try:
-        with connect(path, read_only=read_only) as connection:
-            yield connection
-    except duckdb.IOException as error:
-        if "could not set lock" not in str(error).lower():
-            raise
-        raise ValueError(
-            f"The warehouse {path} is busy: another process (e.g. a running Dagster step) "
-            "is writing to it. Retry when that run ends."
-        ) from error
+    with connect(path, read_only=read_only, wait_seconds=CLI_LOCK_WAIT_SECONDS) as connection:
+        yield connection
 
 
 def _list(arguments: argparse.Namespace) -> int:

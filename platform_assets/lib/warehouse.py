@@ -1,20 +1,49 @@
-"""Opening the DuckDB warehouse: one writer at a time, readers read-only.
+"""Opening the DuckDB warehouse: one process at a time, waiting briefly for the lock.
 
-DuckDB lets one process write a database file. Writers run in the Dagster pool that
-`dagster.yaml` limits to one run step at a time; everything else opens read-only.
+DuckDB lets one process open a database file for writing, and read-only openers are refused
+while it does. Steps that touch the warehouse run in the Dagster pool that `dagster.yaml`
+limits to one at a time; sensors and the CLI open it for moments. An opener that meets a
+held lock retries for a while instead of failing.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 
+LOCK_WAIT_SECONDS = 60.0
+
+
+class WarehouseBusyError(ValueError):
+    """Another process held the warehouse for longer than the wait allowed."""
+
+
+def _open(path: Path, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseBusyError(
+                    f"The warehouse {path} is busy: another process holds it ({error}). "
+                    "Retry when that run ends."
+                ) from error
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
 
 @contextmanager
-def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    path: Path, *, read_only: bool = False, wait_seconds: float = LOCK_WAIT_SECONDS
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse file (creating its folder for a writer) and always close it."""
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -22,7 +51,7 @@ def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyC
         raise FileNotFoundError(
             f"The warehouse {path} does not exist yet: materialize the ingest assets first."
         )
-    connection = duckdb.connect(str(path), read_only=read_only)
+    connection = _open(path, read_only, wait_seconds)
     try:
         yield connection
     finally:
