@@ -13,17 +13,31 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
+from platform_assets.defs.automation.conditions import follows_new_days
+
 
 class PlatformDbtTranslator(DagsterDbtTranslator):
-    """Schema-qualified keys and one group per dbt layer (staging, intermediate, marts)."""
+    """Schema-qualified keys, one group per dbt layer, new days followed by incremental models."""
 
     def __init__(self) -> None:
-        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+        # Views hold no data: as virtual assets, automation looks through them to raw tables.
+        super().__init__(
+            settings=DagsterDbtTranslatorSettings(
+                enable_asset_checks=True, enable_dbt_views_as_virtual_assets=True
+            )
+        )
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "model":
             return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
         return super().get_asset_key(dbt_resource_props)
+
+    def get_automation_condition(
+        self, dbt_resource_props: Mapping[str, Any]
+    ) -> dg.AutomationCondition | None:
+        if dbt_resource_props.get("config", {}).get("materialized") == "incremental":
+            return follows_new_days()
+        return None
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "model":

@@ -8,7 +8,7 @@ code location load with a message naming the file, the model and the field.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,23 @@ class PromotionRule:
 
 
 @dataclass(frozen=True)
+class RetrainingPolicy:
+    """When the retraining sensor asks for a new model (any signal that is set can trigger).
+
+    Performance is the promotion metric, averaged over the last `performance_window_days`
+    monitored days; "below a floor" means worse than it (above it for an error like MAE).
+    """
+
+    drift_share_at_least: float | None = None
+    for_consecutive_days: int = 1
+    performance_worse_than: float | None = None
+    performance_drop_of: float | None = None  # against the champion's validation score
+    performance_window_days: int = 7
+    new_labelled_rows: int | None = None
+    cooldown_days: int = 7
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """One declared model."""
 
@@ -68,6 +85,7 @@ class ModelSpec:
     training_window_days: int = 90
     validation_days: int = 14
     promotion: PromotionRule = PromotionRule("roc_auc", 0.0, 0.5)
+    retraining: RetrainingPolicy = RetrainingPolicy()
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -129,11 +147,27 @@ def _parse_model(name: str, entry: dict[str, Any], source: Path) -> ModelSpec:
             floor=float(promotion["floor"]) if "floor" in promotion else _no_floor(metric),
         ),
     )
+    spec = replace(spec, retraining=_parse_retraining(entry.get("retraining") or {}, fail))
     if not spec.target:
         raise fail("target is required (a label column of the feature table).")
     if not 0 < spec.validation_days < spec.training_window_days:
         raise fail("validation_days must be positive and shorter than training_window_days.")
     return spec
+
+
+def _parse_retraining(entry: dict[str, Any], fail) -> RetrainingPolicy:
+    known = {f.name for f in fields(RetrainingPolicy)}
+    unknown = sorted(set(entry) - known)
+    if unknown:
+        raise fail(f"retraining has unknown settings {unknown}; known: {sorted(known)}.")
+    try:
+        policy = RetrainingPolicy(**entry)
+    except TypeError as error:
+        raise fail(f"retraining: {error}") from error
+    for name in ("for_consecutive_days", "performance_window_days", "cooldown_days"):
+        if not isinstance(getattr(policy, name), int) or getattr(policy, name) < 0:
+            raise fail(f"retraining.{name} must be a whole number of days.")
+    return policy
 
 
 def _no_floor(metric: str) -> float:

@@ -1,0 +1,1 @@
+"""Automation: sensors, schedules and the conditions that carry new days downstream."""

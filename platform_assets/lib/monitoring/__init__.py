@@ -1,0 +1,1 @@
+"""Plain-Python monitoring: drift, performance and the retraining policy."""

@@ -1,0 +1,127 @@
+"""The monitoring schema: daily drift and performance per model, and every retraining decision.
+
+`monitoring.drift` and `monitoring.performance` hold one row per model, day and metric; a
+day is replaced as a whole. `monitoring.retraining_decisions` keeps every decision the
+retraining sensor made, triggered or not, with its reason and numbers.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from platform_assets.lib.ml.spec import RetrainingPolicy
+from platform_assets.lib.monitoring.retraining_policy import RetrainingDecision
+
+DAILY_TABLES = ("drift", "performance")
+DRIFT_SHARE = "drift_share"
+
+
+def ensure_monitoring_schema(connection: duckdb.DuckDBPyConnection) -> None:
+    """Create the monitoring schema and its tables if they do not exist yet."""
+    connection.execute("CREATE SCHEMA IF NOT EXISTS monitoring")
+    for table in DAILY_TABLES:
+        connection.execute(
+            f"""
+            CREATE TABLE IF NOT EXISTS monitoring.{table} (
+                model_name VARCHAR, partition_date DATE, metric VARCHAR, value DOUBLE,
+                model_version VARCHAR, "rows" BIGINT, computed_at TIMESTAMP
+            )
+            """
+        )
+    connection.execute(
+        """
+        CREATE TABLE IF NOT EXISTS monitoring.retraining_decisions (
+            model_name VARCHAR, as_of DATE, triggered BOOLEAN, reason VARCHAR,
+            numbers JSON, policy JSON, decided_at TIMESTAMP
+        )
+        """
+    )
+
+
+def replace_daily_metrics(
+    connection: duckdb.DuckDBPyConnection,
+    table: str,
+    model_name: str,
+    first_day: date,
+    last_day: date,
+    rows: pd.DataFrame,
+) -> None:
+    """Replace one model's rows of days first..last in `monitoring.<table>`, in one transaction.
+
+    `rows` has columns partition_date, metric, value, model_version, rows.
+    """
+    if table not in DAILY_TABLES:
+        raise ValueError(f"Unknown monitoring table {table!r}: one of {DAILY_TABLES}.")
+    ensure_monitoring_schema(connection)
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        connection.execute(
+            f"DELETE FROM monitoring.{table} "
+            "WHERE model_name = ? AND partition_date BETWEEN ? AND ?",
+            [model_name, first_day, last_day],
+        )
+        connection.register("daily_metrics", rows)
+        connection.execute(
+            f"INSERT INTO monitoring.{table} SELECT ?, partition_date, metric, value, "
+            'model_version, "rows", now()::TIMESTAMP FROM daily_metrics',
+            [model_name],
+        )
+        connection.unregister("daily_metrics")
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+
+
+def daily_values(
+    connection: duckdb.DuckDBPyConnection,
+    table: str,
+    model_name: str,
+    metric: str,
+    model_version: str | None = None,
+    since: date | None = None,
+) -> dict[date, float]:
+    """One metric per day for a model (optionally of one served version, from a day on)."""
+    ensure_monitoring_schema(connection)
+    rows = connection.execute(
+        f"SELECT partition_date, value FROM monitoring.{table} "
+        "WHERE model_name = ? AND metric = ? AND (? IS NULL OR model_version = ?) "
+        "AND (? IS NULL OR partition_date >= ?) ORDER BY partition_date",
+        [model_name, metric, model_version, model_version, since, since],
+    ).fetchall()
+    return dict(rows)
+
+
+def record_decision(
+    connection: duckdb.DuckDBPyConnection,
+    model_name: str,
+    decision: RetrainingDecision,
+    policy: RetrainingPolicy,
+) -> None:
+    """Append one retraining decision, triggered or not."""
+    ensure_monitoring_schema(connection)
+    connection.execute(
+        "INSERT INTO monitoring.retraining_decisions VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+        [
+            model_name,
+            decision.numbers.get("as_of"),
+            decision.triggered,
+            decision.reason,
+            json.dumps(decision.numbers),
+            json.dumps(asdict(policy)),
+        ],
+    )
+
+
+def last_triggered_as_of(connection: duckdb.DuckDBPyConnection, model_name: str) -> date | None:
+    """The monitored day of the model's latest triggered retrain, for the cooldown."""
+    ensure_monitoring_schema(connection)
+    return connection.execute(
+        "SELECT max(as_of) FROM monitoring.retraining_decisions WHERE model_name = ? AND triggered",
+        [model_name],
+    ).fetchone()[0]
