@@ -2,12 +2,25 @@
 
 import dagster as dg
 
+from platform_assets.defs.automation.failure_alerts import run_failure_alerts
+from platform_assets.defs.automation.landing_sensor import landing_sensor
+from platform_assets.defs.automation.schedules import (
+    build_weekly_retrain,
+    demo_clock,
+    demo_clock_job,
+)
 from platform_assets.defs.ingest.raw_assets import raw_assets
-from platform_assets.defs.ml.model_family import build_all_model_families
+from platform_assets.defs.ml.model_family import (
+    build_all_model_families,
+    build_all_retraining_sensors,
+)
 from platform_assets.defs.resources import PlatformData
 from platform_assets.defs.transform.dbt_models import dbt_model_assets, dbt_resource
 
 defs = dg.Definitions(
     assets=[*raw_assets, *dbt_model_assets, *build_all_model_families()],
+    jobs=[demo_clock_job],
+    schedules=[demo_clock, build_weekly_retrain()],
+    sensors=[landing_sensor, *build_all_retraining_sensors(), run_failure_alerts],
     resources={"platform_data": PlatformData(), "dbt": dbt_resource},
 )

@@ -1,27 +1,36 @@
 """One family of assets per model declared in `models.yaml`, all built by the same factory.
 
-Adding a model is adding an entry to the models file: nothing here changes.
+Adding a model is adding an entry to the models file: nothing here changes. The family
+includes its daily monitoring and its retraining sensor.
 """
 
 import dagster as dg
 
+from platform_assets.defs.automation.retraining_sensors import build_retraining_sensor
 from platform_assets.defs.ml.prediction_assets import build_predictions_asset
 from platform_assets.defs.ml.promotion_assets import build_champion_asset, build_evaluation_asset
 from platform_assets.defs.ml.training_assets import build_candidate_asset, build_training_set_asset
+from platform_assets.defs.monitoring.monitoring_assets import build_monitoring_asset
 from platform_assets.lib.ml.spec import ModelSpec, load_model_specs
 
 
 def build_model_family(spec: ModelSpec) -> list[dg.AssetsDefinition]:
-    """Training set, candidate, evaluation (with its gate), champion and daily predictions."""
+    """Training set, candidate, evaluation (with its gate), champion, predictions, monitoring."""
     return [
         build_training_set_asset(spec),
         build_candidate_asset(spec),
         build_evaluation_asset(spec),
         build_champion_asset(spec),
         build_predictions_asset(spec),
+        build_monitoring_asset(spec),
     ]
 
 
 def build_all_model_families() -> list[dg.AssetsDefinition]:
     """The families of every declared model (PLATFORM_MODELS_FILE or the shipped models.yaml)."""
     return [asset for spec in load_model_specs().values() for asset in build_model_family(spec)]
+
+
+def build_all_retraining_sensors() -> list[dg.SensorDefinition]:
+    """One retraining sensor per declared model."""
+    return [build_retraining_sensor(spec) for spec in load_model_specs().values()]

@@ -3,6 +3,7 @@
 import dagster as dg
 import pandas as pd
 
+from platform_assets.defs.automation.conditions import follows_new_days
 from platform_assets.defs.ml.model_keys import CHAMPION, ML_GROUP, PREDICTIONS, model_asset_key
 from platform_assets.defs.partitions import daily_partitions, partition_days
 from platform_assets.defs.resources import WAREHOUSE_WRITER_POOL, PlatformData
@@ -29,6 +30,8 @@ def build_predictions_asset(spec: ModelSpec) -> dg.AssetsDefinition:
         partitions_def=daily_partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
         pool=WAREHOUSE_WRITER_POOL,
+        # A new day of features is scored; a new champion does not re-score history.
+        automation_condition=follows_new_days(ignore=[model_asset_key(spec.name, CHAMPION)]),
     )
     def predictions(
         context: dg.AssetExecutionContext, platform_data: PlatformData

@@ -175,6 +175,19 @@ def _no_floor(metric: str) -> float:
     return float("-inf") if higher_is_better else float("inf")
 
 
+def load_drift_methods(path: Path | None = None) -> dict[str, dict[str, Any]]:
+    """The `drift:` section: method and threshold pinned per column type (numeric, ...)."""
+    source = path or models_file()
+    document = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    section = document.get("drift") or {}
+    for column_type, setting in section.items():
+        if not isinstance(setting, dict) or set(setting) != {"method", "threshold"}:
+            raise ModelSpecError(
+                f"{source}: drift.{column_type} needs exactly `method` and `threshold`."
+            )
+    return section
+
+
 def load_model_specs(path: Path | None = None) -> dict[str, ModelSpec]:
     """Every model declared in the models file, validated."""
     source = path or models_file()

@@ -57,15 +57,25 @@ def _recent_performance(state: ModelState, days: int) -> float | None:
 def decide(
     policy: RetrainingPolicy, higher_is_better: bool, state: ModelState
 ) -> RetrainingDecision:
-    """Retrain when a configured signal fires, unless a retrain is running or cooling down."""
+    """Retrain when a configured signal fires, unless a retrain is running or cooling down.
+
+    With no champion at all, the first model is trained once a full window of labelled days
+    exists (the state's as_of is set only then).
+    """
     numbers: dict[str, float | int | str | None] = {
         "as_of": state.as_of.isoformat() if state.as_of else None,
         "champion_version": state.champion_version,
     }
-    if state.champion_version is None or state.as_of is None:
-        return RetrainingDecision(False, "no champion is serving yet: nothing to monitor", numbers)
     if state.retrain_in_flight:
         return RetrainingDecision(False, "a retrain of this model is already in flight", numbers)
+    if state.champion_version is None:
+        if state.as_of is None:
+            return RetrainingDecision(
+                False, "no champion yet, and not a full training window of labelled days", numbers
+            )
+        return RetrainingDecision(True, "no champion yet: training the first model", numbers)
+    if state.as_of is None:
+        return RetrainingDecision(False, "the champion has no monitored day yet", numbers)
     if state.last_retrain_as_of is not None:
         waited = (state.as_of - state.last_retrain_as_of).days
         numbers["days_since_last_retrain"] = waited

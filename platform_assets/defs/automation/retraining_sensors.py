@@ -1,0 +1,91 @@
+"""One retraining sensor per model: reads monitoring, decides with the model's policy, asks.
+
+The sensor reads the monitoring tables, the registry and the run list; it writes only its
+decision (triggered or not) to `monitoring.retraining_decisions`. Its cursor remembers the
+state it last decided on, so a tick with nothing new decides nothing. The policy comes from
+`models.yaml` when the code location loads: reload it after changing a threshold.
+"""
+
+import json
+
+import dagster as dg
+
+from platform_assets.defs.ml.model_keys import (
+    CANDIDATE,
+    CHAMPION,
+    EVALUATION,
+    TRAINING_SET,
+    model_asset_key,
+)
+from platform_assets.lib.ml.spec import ModelSpec
+from platform_assets.lib.monitoring.model_state import gather_model_state
+from platform_assets.lib.monitoring.monitoring_store import record_decision
+from platform_assets.lib.monitoring.retraining_policy import decide
+from platform_assets.lib.paths import DataPaths
+from platform_assets.lib.warehouse import WarehouseBusyError, connect
+
+RETRAIN_MODEL_TAG = "platform/retrain_model"
+RETRAIN_REASON_TAG = "platform/retrain_reason"
+SENSOR_LOCK_WAIT_SECONDS = 5.0
+IN_FLIGHT_STATUSES = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+]
+
+
+def retraining_keys(model_name: str) -> list[dg.AssetKey]:
+    """The assets a retrain materializes: training set, candidate, evaluation, champion."""
+    stages = (TRAINING_SET, CANDIDATE, EVALUATION, CHAMPION)
+    return [model_asset_key(model_name, stage) for stage in stages]
+
+
+def build_retraining_sensor(spec: ModelSpec) -> dg.SensorDefinition:
+    keys = retraining_keys(spec.name)
+
+    @dg.sensor(
+        name=f"retrain_{spec.name}",
+        target=dg.AssetSelection.assets(*keys),
+        minimum_interval_seconds=60,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description=f"Retrains '{spec.name}' when its monitoring meets the retraining policy "
+        "in models.yaml (drift, performance, new labelled rows; cooldown; one at a time).",
+    )
+    def retraining_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+        warehouse = DataPaths.from_env().warehouse
+        if not warehouse.exists():
+            return dg.SensorResult(skip_reason="no warehouse yet")
+        in_flight = bool(
+            context.instance.get_run_records(
+                dg.RunsFilter(tags={RETRAIN_MODEL_TAG: spec.name}, statuses=IN_FLIGHT_STATUSES),
+                limit=1,
+            )
+        )
+        cursor = json.loads(context.cursor) if context.cursor else {}
+        try:
+            with connect(warehouse, wait_seconds=SENSOR_LOCK_WAIT_SECONDS) as connection:
+                state = gather_model_state(connection, spec, in_flight)
+                decided_on = f"{state.champion_version}|{state.as_of}|{in_flight}"
+                if cursor.get("decided_on") == decided_on:
+                    return dg.SensorResult(skip_reason="nothing new since the last decision")
+                decision = decide(spec.retraining, spec.promotion.higher_is_better, state)
+                record_decision(connection, spec.name, decision, spec.retraining)
+        except WarehouseBusyError:
+            return dg.SensorResult(skip_reason="the warehouse is busy; deciding on the next tick")
+        new_cursor = json.dumps({"decided_on": decided_on})
+        if not decision.triggered:
+            return dg.SensorResult(skip_reason=decision.reason, cursor=new_cursor)
+        request = dg.RunRequest(
+            run_key=f"retrain:{spec.name}:{decided_on}",
+            asset_selection=keys,
+            tags={
+                RETRAIN_MODEL_TAG: spec.name,
+                RETRAIN_REASON_TAG: decision.reason[:250],
+                "platform/trigger": "retraining_sensor",
+                "platform/as_of": str(state.as_of),
+            },
+        )
+        return dg.SensorResult(run_requests=[request], cursor=new_cursor)
+
+    return retraining_sensor

@@ -1,0 +1,52 @@
+"""What has arrived in the landing zone: complete days and the reference files, with signatures.
+
+A day is complete when every daily source has delivered its file. A signature (size and
+modification time) tells a re-delivered file from one already loaded.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from platform_assets.lib.demo_data import REFERENCE_FOLDER
+from platform_assets.lib.raw_contract import DAILY_SOURCES, REFERENCE_SOURCES
+
+
+def _signature(paths: list[Path]) -> str:
+    stats = [path.stat() for path in paths]
+    return f"{sum(s.st_size for s in stats)}-{max(s.st_mtime_ns for s in stats)}"
+
+
+def arrived_days(landing: Path) -> dict[str, str]:
+    """Each complete day (YYYY-MM-DD) and the signature of its files."""
+    per_source = [
+        {path.stem: path for path in (landing / source.name).glob("*.csv")}
+        for source in DAILY_SOURCES
+    ]
+    complete = set.intersection(*(set(files) for files in per_source))
+    days = {}
+    for day in complete:
+        try:
+            date.fromisoformat(day)
+        except ValueError:
+            continue  # not a day file: ignored
+        days[day] = _signature([files[day] for files in per_source])
+    return days
+
+
+def reference_signature(landing: Path) -> str | None:
+    """The signature of the reference files, or None until all of them have arrived."""
+    files = [landing / REFERENCE_FOLDER / f"{source.name}.csv" for source in REFERENCE_SOURCES]
+    return _signature(files) if all(path.exists() for path in files) else None
+
+
+def contiguous_ranges(days: list[str]) -> list[tuple[str, str]]:
+    """Sorted days grouped into (first, last) runs of consecutive days."""
+    ranges: list[tuple[str, str]] = []
+    for day in sorted(days):
+        if ranges and (date.fromisoformat(day) - date.fromisoformat(ranges[-1][1])).days == 1:
+            ranges[-1] = (ranges[-1][0], day)
+        else:
+            ranges.append((day, day))
+    return ranges
