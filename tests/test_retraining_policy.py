@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from platform_assets.lib.ml.spec import RetrainingPolicy
 from platform_assets.lib.monitoring.retraining_policy import ModelState, decide
 
@@ -41,7 +43,7 @@ def test_a_quiet_model_is_not_retrained_and_the_reason_says_so():
     assert not decision.triggered
     assert decision.reason == "no retraining signal"
     assert decision.numbers["drift_streak_days"] == 0
-    assert decision.numbers["recent_performance"] == 0.70
+    assert decision.numbers["recent_performance"] == pytest.approx(0.70)
 
 
 def test_drift_must_last_the_configured_number_of_days():
