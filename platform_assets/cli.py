@@ -30,6 +30,20 @@ def _replay(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(arguments: argparse.Namespace) -> int:
+    from platform_assets.demo import run_demo, write_summary
+
+    paths = DataPaths.from_env()
+    if paths.warehouse.exists():
+        raise ValueError(
+            f"{paths.root} already holds a warehouse: the demo replays the year from nothing. "
+            "Point PLATFORM_DATA_DIR at an empty folder (make demo uses data/demo)."
+        )
+    log = run_demo(paths, arguments.start, arguments.end)
+    print(f"Summary saved to {write_summary(paths, log)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="platform-assets", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -45,6 +59,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--if-empty", action="store_true", help="do nothing when landing files already exist"
     )
     replay_parser.set_defaults(handler=_replay)
+    demo_parser = commands.add_parser(
+        "demo",
+        help="replay the demo year headless, day by day, through sensors and assets",
+        description="Delivers each day, ingests it, carries it through dbt, predictions and "
+        "monitoring, and lets each model's retraining sensor decide; prints a summary.",
+    )
+    demo_parser.add_argument("--start", type=_day, default=date(2013, 1, 1))
+    demo_parser.add_argument("--end", type=_day, default=date(2013, 12, 31))
+    demo_parser.set_defaults(handler=_demo)
     add_models_commands(commands)
     return parser
 
