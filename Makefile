@@ -12,7 +12,7 @@ MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project \( -path dbt_project/target -o -path dbt_project/logs \) -prune \
 	-o \( -name '*.sql' -o -name '*.yml' \) -print 2>/dev/null)
 
-.PHONY: setup dev test lint replay manifest clean
+.PHONY: setup dev test lint replay manifest clean demo
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ dev: setup replay
 
 test: setup
 	$(BIN)/pytest
+
+# The year replayed headless into data/demo (a data root of its own; removed first).
+demo: setup
+	rm -rf $(CURDIR)/data/demo
+	PLATFORM_DATA_DIR=$(CURDIR)/data/demo $(BIN)/platform-assets demo --start 2013-01-01 --end 2013-12-31
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
