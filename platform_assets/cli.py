@@ -44,6 +44,14 @@ def _demo(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _backtest(arguments: argparse.Namespace) -> int:
+    from platform_assets.backtest_report import write_backtest
+
+    text = write_backtest(DataPaths.from_env(), arguments.tune)
+    print("\n".join(line for line in text.splitlines() if "base64" not in line))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="platform-assets", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -68,6 +76,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo_parser.add_argument("--start", type=_day, default=date(2013, 1, 1))
     demo_parser.add_argument("--end", type=_day, default=date(2013, 12, 31))
     demo_parser.set_defaults(handler=_demo)
+    backtest_parser = commands.add_parser(
+        "backtest",
+        help="compare retraining policies (never, monthly, signal-driven) on the year",
+        description="Needs a year of features in PLATFORM_DATA_DIR (after make demo).",
+    )
+    backtest_parser.add_argument(
+        "--tune", action="store_true", help="also compare signal variants on April-June only"
+    )
+    backtest_parser.set_defaults(handler=_backtest)
     add_models_commands(commands)
     return parser
 

@@ -1,0 +1,143 @@
+"""A backtest of retraining policies on the real year: never, monthly, and signal-driven.
+
+Each policy starts from the same first model (trained on the days before the first
+backtest day) and serves every day in turn. A retrain fits a candidate on the window
+ending that day and replaces the served model only if the promotion gate passes, as in the
+platform. The signal-driven policy decides with the same `decide` function as the sensor,
+on drift computed with the same Evidently settings. Plain Python on the feature table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from platform_assets.lib.ml.evaluation import gate_for, metric_value, predict, score
+from platform_assets.lib.ml.features import read_feature_rows
+from platform_assets.lib.ml.spec import ModelSpec, RetrainingPolicy
+from platform_assets.lib.ml.training import (
+    TrainingWindow,
+    is_held_out,
+    prepare_features,
+    target_values,
+    train,
+)
+from platform_assets.lib.monitoring.retraining_policy import ModelState, decide
+
+REFERENCE_SAMPLE_ROWS = 5000
+
+
+@dataclass
+class ServedModel:
+    """A model in service during the backtest: pipeline, window, validation score, reference."""
+
+    pipeline: object
+    training_end: date
+    validation_score: float
+    reference: pd.DataFrame
+    reference_scores: np.ndarray
+
+
+@dataclass
+class BacktestResult:
+    """Daily metric of the served model, and the retrains (day, reason, promoted or not)."""
+
+    policy: str
+    daily: dict[date, float] = field(default_factory=dict)
+    retrains: list[tuple[date, str, bool]] = field(default_factory=list)
+
+    @property
+    def mean_daily(self) -> float:
+        return float(np.mean(list(self.daily.values())))
+
+
+def _fit(connection, spec: ModelSpec, features: list[str], cutoff: date) -> ServedModel:
+    window = TrainingWindow.ending_at(cutoff, spec.training_window_days, spec.validation_days)
+    frame = read_feature_rows(connection, features, window.start, window.end, spec.target)
+    trained = train(spec, frame, features, window)
+    held_out = frame[is_held_out(frame, window)]
+    prediction = predict(spec.task, trained.pipeline, prepare_features(held_out, features))
+    validation = metric_value(spec.promotion.metric, target_values(spec, held_out), prediction)
+    reference = frame[features].sample(n=min(REFERENCE_SAMPLE_ROWS, len(frame)), random_state=0)
+    scores = predict(spec.task, trained.pipeline, prepare_features(reference, features))
+    return ServedModel(trained.pipeline, cutoff, validation, reference, np.asarray(scores))
+
+
+def _gate_passes(connection, spec, features, candidate: ServedModel, served: ServedModel) -> bool:
+    """The platform's gate: both models on the candidate's held-out days."""
+    window = TrainingWindow.ending_at(
+        candidate.training_end, spec.training_window_days, spec.validation_days
+    )
+    rows = read_feature_rows(connection, features, window.validation_start, window.end, spec.target)
+    y_true = target_values(spec, rows)
+    prepared = prepare_features(rows, features)
+    candidate_scores = score(spec.task, y_true, predict(spec.task, candidate.pipeline, prepared))
+    served_scores = score(spec.task, y_true, predict(spec.task, served.pipeline, prepared))
+    return gate_for(spec, candidate_scores, served_scores).passed
+
+
+def run_backtest(
+    connection: duckdb.DuckDBPyConnection,
+    spec: ModelSpec,
+    features: list[str],
+    policy_name: str,
+    first_day: date,
+    last_day: date,
+    policy: RetrainingPolicy | None = None,
+    drift_settings=None,
+) -> BacktestResult:
+    """Serve first_day..last_day under one policy: 'never', 'monthly' or 'signal'."""
+    from platform_assets.lib.monitoring.drift import column_types, data_drift
+
+    result = BacktestResult(policy_name)
+    served = _fit(connection, spec, features, first_day - timedelta(days=1))
+    year = read_feature_rows(connection, features, first_day, last_day, spec.target)
+    numeric, categorical = column_types(served.reference, features)
+    drift_shares: dict[date, float] = {}
+    served_performance: dict[date, float] = {}
+    last_retrain: date | None = None
+    new_rows = 0
+    for day, rows in year.groupby(year["flight_date"].dt.date):
+        prediction = predict(spec.task, served.pipeline, prepare_features(rows, features))
+        y_true = target_values(spec, rows)
+        if spec.task == "binary_classification" and y_true.nunique() < 2:
+            continue
+        result.daily[day] = metric_value(spec.promotion.metric, y_true, prediction)
+        served_performance[day] = result.daily[day]
+        new_rows += len(rows)
+        if policy_name == "never":
+            continue
+        if policy_name == "monthly":
+            reason = "first day of a month" if (day + timedelta(days=1)).day == 1 else None
+        else:
+            drift = data_drift(served.reference, rows, numeric, categorical, drift_settings)
+            drift_shares[day] = drift.drift_share
+            state = ModelState(
+                as_of=day,
+                champion_version="served",
+                champion_validation_score=served.validation_score,
+                drift_shares=drift_shares,
+                daily_performance=served_performance,
+                labelled_rows_since_training=new_rows,
+                last_retrain_as_of=last_retrain,
+            )
+            decision = decide(policy, spec.promotion.higher_is_better, state)
+            reason = decision.reason if decision.triggered else None
+        if reason is None:
+            continue
+        candidate = _fit(connection, spec, features, day)
+        promoted = _gate_passes(connection, spec, features, candidate, served)
+        result.retrains.append((day, reason, promoted))
+        last_retrain, new_rows = day, 0
+        if promoted:  # monitoring starts afresh for the new served model, as in the sensor
+            served, drift_shares, served_performance = candidate, {}, {}
+    return result
+
+
+def with_policy(spec: ModelSpec, **changes) -> RetrainingPolicy:
+    """The model's retraining policy with some settings changed (for tuning)."""
+    return replace(spec.retraining, **changes)
