@@ -12,7 +12,7 @@ MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project \( -path dbt_project/target -o -path dbt_project/logs \) -prune \
 	-o \( -name '*.sql' -o -name '*.yml' \) -print 2>/dev/null)
 
-.PHONY: setup dev test lint replay manifest clean demo
+.PHONY: setup dev test lint replay manifest clean demo bench
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,9 @@ test: setup
 demo: setup
 	rm -rf $(CURDIR)/data/demo
 	PLATFORM_DATA_DIR=$(CURDIR)/data/demo $(BIN)/platform-assets demo --start 2013-01-01 --end 2013-12-31
+
+bench: setup
+	$(BIN)/python bench/run.py
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from platform_assets.defs.automation.conditions import automation_sensor
 from platform_assets.defs.automation.failure_alerts import run_failure_alerts
 from platform_assets.defs.automation.landing_sensor import landing_sensor
 from platform_assets.defs.automation.schedules import (
@@ -21,6 +22,11 @@ defs = dg.Definitions(
     assets=[*raw_assets, *dbt_model_assets, *build_all_model_families()],
     jobs=[demo_clock_job],
     schedules=[demo_clock, build_weekly_retrain()],
-    sensors=[landing_sensor, *build_all_retraining_sensors(), run_failure_alerts],
+    sensors=[
+        landing_sensor,
+        automation_sensor,
+        *build_all_retraining_sensors(),
+        run_failure_alerts,
+    ],
     resources={"platform_data": PlatformData(), "dbt": dbt_resource},
 )

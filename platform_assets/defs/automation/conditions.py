@@ -27,3 +27,13 @@ def follows_new_days(ignore: Sequence[dg.AssetKey] = ()) -> dg.AutomationConditi
         & ~dg.AutomationCondition.any_deps_in_progress()
         & ~dg.AutomationCondition.in_progress()
     ).with_label("follows new days")
+
+
+automation_sensor = dg.AutomationConditionSensorDefinition(
+    "daily_automation",
+    target=dg.AssetSelection.all(),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=30,
+    description="Evaluates the assets' automation conditions: carries new days through dbt, "
+    "predictions and monitoring.",
+)

@@ -1,0 +1,21 @@
+"""B7: training the classifier on its default 90-day window (training set + candidate)."""
+
+import sys
+
+import dagster as dg
+
+from platform_assets.defs.ml.model_family import build_model_family
+from platform_assets.defs.resources import PlatformData
+from platform_assets.lib.ml.spec import load_model_specs
+from platform_assets.lib.paths import DataPaths
+
+if __name__ == "__main__":
+    paths = DataPaths.from_env()
+    family = {a.key.path[-1]: a for a in build_model_family(load_model_specs()[sys.argv[1]])}
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(
+            [family["training_set"], family["candidate"]],
+            instance=instance,
+            resources={"platform_data": PlatformData(data_dir=str(paths.root))},
+        )
+    sys.exit(0 if result.success else 1)
