@@ -72,10 +72,11 @@ def _daily_downstream(defs) -> list[dg.AssetKey]:
 
 def run_demo(paths: DataPaths, first_day: date, last_day: date) -> DemoLog:
     """Replay first_day..last_day through sensors and assets; returns what happened."""
-    from platform_assets.definitions import defs
+    from platform_assets.definitions import build_definitions
     from platform_assets.defs.automation.landing_sensor import landing_sensor
 
     started = time.perf_counter()
+    defs = build_definitions()
     log = DemoLog()
     instance = dg.DagsterInstance.ephemeral()
     cursors: dict[str, str | None] = {}
