@@ -28,6 +28,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="platform-bench-"))
     landing_root = work / "landing_year"
     replay(landing_root / "landing", date(2013, 1, 1), date(2013, 12, 31))
+    (work / "compile").mkdir()  # dbt opens a (scratch) warehouse to compile against
     subprocess.run(
         [str(Path(PYTHON).parent / "dbt"), "compile", "--quiet", "--profiles-dir", "."],
         cwd=REPO / "dbt_project",
