@@ -65,7 +65,7 @@ def dagster_dev(tmp_path, data_paths):
     try:
         yield port, process, tmp_path / "dagster_dev.log"
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C sends: dagster dev shuts down cleanly
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
