@@ -23,8 +23,6 @@ from platform_assets.lib.paths import DataPaths
 from platform_assets.lib.table_summary import markdown_table
 from platform_assets.lib.warehouse import connect
 
-FIRST_DAY = date(2013, 1, 1)
-
 
 @dataclass
 class DemoLog:

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from platform_assets.lib.raw_contract import ALL_SOURCES, MISSING_MARKERS, RawSource
-from platform_assets.lib.warehouse import quote_identifier
+from platform_assets.lib.warehouse import quote_identifier, transaction
 
 # One CSV field: a quoted field (with "" as an escaped quote) or anything up to the next comma.
 CSV_FIELD_PATTERN = r'(?:^|,)("(?:[^"]|"")*"|[^,]*)'
@@ -195,8 +195,7 @@ def load_files(
         for index, column in enumerate(source.columns)
     )
     partition_value = "partition_date, " if source.daily else ""
-    connection.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(connection):
         if source.daily:
             connection.execute(
                 f"DELETE FROM {source.table} "
@@ -230,10 +229,6 @@ def load_files(
             GROUP BY s.partition_date
             """
         ).fetchall()
-        connection.execute("COMMIT")
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
     return {
         partition: LoadCounts(rows_read=read, rows_loaded=loaded, rows_rejected=read - loaded)
         for partition, read, loaded in counts

@@ -58,6 +58,18 @@ def connect(
         connection.close()
 
 
+@contextmanager
+def transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Everything inside commits together or not at all."""
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+
+
 def quote_identifier(name: str) -> str:
     """Quote a column or table name for SQL (names like `hour` are keywords in DuckDB)."""
     return '"' + name.replace('"', '""') + '"'

@@ -26,6 +26,7 @@ from platform_assets.lib.ml.training import (
     data_fingerprint,
     is_held_out,
     prepare_features,
+    reference_sample,
     target_values,
     train,
 )
@@ -33,7 +34,6 @@ from platform_assets.lib.ml.training_set import load_training_set, save_training
 from platform_assets.lib.warehouse import connect
 
 TRAINING_CODE_VERSION = "1"
-REFERENCE_SAMPLE_ROWS = 5000  # training rows kept with each version as the drift reference
 
 
 class TrainingSetConfig(dg.Config):
@@ -160,7 +160,7 @@ def build_candidate_asset(spec: ModelSpec) -> dg.AssetsDefinition:
         y_true = target_values(spec, held_out)
         prediction = predict(spec.task, trained.pipeline, prepare_features(held_out, features))
         metrics = score(spec.task, y_true, prediction)
-        reference = frame[features].sample(n=min(REFERENCE_SAMPLE_ROWS, len(frame)), random_state=0)
+        reference = reference_sample(frame, features)
         with connect(platform_data.paths.warehouse) as connection:
             version = registry.register_version(
                 connection,

@@ -11,6 +11,8 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from platform_assets.lib.warehouse import transaction
+
 
 def ensure_predictions_table(connection: duckdb.DuckDBPyConnection) -> None:
     """Create `ml.predictions` if it does not exist yet."""
@@ -38,8 +40,7 @@ def replace_predictions(
     `scored` has columns flight_id, partition_date and score; a day without rows is emptied.
     """
     ensure_predictions_table(connection)
-    connection.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(connection):
         connection.execute(
             "DELETE FROM ml.predictions WHERE model_name = ? AND partition_date BETWEEN ? AND ?",
             [model_name, first_day, last_day],
@@ -51,8 +52,4 @@ def replace_predictions(
             [model_name, model_version],
         )
         connection.unregister("scored_flights")
-        connection.execute("COMMIT")
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
     return len(scored)

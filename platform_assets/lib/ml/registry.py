@@ -17,8 +17,6 @@ import os
 import re
 import subprocess
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from importlib import metadata
@@ -29,7 +27,7 @@ import duckdb
 import joblib
 import pandas as pd
 
-from platform_assets.lib.warehouse import quote_identifier
+from platform_assets.lib.warehouse import quote_identifier, transaction
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[3]
 LINEAGE_PACKAGES = ("scikit-learn", "pandas", "numpy", "duckdb", "dagster", "dbt-core", "evidently")
@@ -157,7 +155,7 @@ def register_version(
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []  # temporary and final files, removed if the registration fails
     try:
-        with _transaction(connection):
+        with transaction(connection):
             number = connection.execute(
                 "SELECT coalesce(max(version_number), 0) + 1 FROM ml.model_versions "
                 "WHERE model_name = ?",
@@ -362,7 +360,7 @@ def _swap_champion(
     target: ModelVersion,
     change: _Change,
 ) -> None:
-    with _transaction(connection):
+    with transaction(connection):
         if current is not None:
             _move_alias(
                 connection, current.model_name, current.version, "champion", "archived", change
@@ -397,17 +395,6 @@ def _move_alias(
             _utc_now(),
         ],
     )
-
-
-@contextmanager
-def _transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    connection.execute("BEGIN TRANSACTION")
-    try:
-        yield
-        connection.execute("COMMIT")
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
 
 
 def _read_verified(path: Path, expected: str) -> bytes:

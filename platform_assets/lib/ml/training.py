@@ -144,6 +144,14 @@ def is_held_out(frame: pd.DataFrame, window: TrainingWindow) -> pd.Series:
     return pd.to_datetime(frame["flight_date"]) >= pd.Timestamp(window.validation_start)
 
 
+REFERENCE_SAMPLE_ROWS = 5000
+
+
+def reference_sample(frame: pd.DataFrame, features: list[str]) -> pd.DataFrame:
+    """Training rows kept with a version as its drift reference (seeded, at most 5,000 rows)."""
+    return frame[features].sample(n=min(REFERENCE_SAMPLE_ROWS, len(frame)), random_state=0)
+
+
 def data_fingerprint(frame: pd.DataFrame, columns: list[str]) -> str:
     """SHA-256 of exactly these rows and columns (rows ordered by flight): same data, same hash."""
     ordered = frame.sort_values("flight_id", kind="stable")[["flight_id", *columns]]

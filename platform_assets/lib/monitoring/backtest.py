@@ -23,12 +23,11 @@ from platform_assets.lib.ml.training import (
     TrainingWindow,
     is_held_out,
     prepare_features,
+    reference_sample,
     target_values,
     train,
 )
 from platform_assets.lib.monitoring.retraining_policy import ModelState, decide
-
-REFERENCE_SAMPLE_ROWS = 5000
 
 
 @dataclass
@@ -62,7 +61,7 @@ def _fit(connection, spec: ModelSpec, features: list[str], cutoff: date) -> Serv
     held_out = frame[is_held_out(frame, window)]
     prediction = predict(spec.task, trained.pipeline, prepare_features(held_out, features))
     validation = metric_value(spec.promotion.metric, target_values(spec, held_out), prediction)
-    reference = frame[features].sample(n=min(REFERENCE_SAMPLE_ROWS, len(frame)), random_state=0)
+    reference = reference_sample(frame, features)
     scores = predict(spec.task, trained.pipeline, prepare_features(reference, features))
     return ServedModel(trained.pipeline, cutoff, validation, reference, np.asarray(scores))
 
@@ -112,7 +111,7 @@ def run_backtest(
         if policy_name == "never":
             continue
         if policy_name == "monthly":
-            reason = "first day of a month" if (day + timedelta(days=1)).day == 1 else None
+            reason = "end of a month" if (day + timedelta(days=1)).day == 1 else None
         else:
             drift = data_drift(served.reference, rows, numeric, categorical, drift_settings)
             drift_shares[day] = drift.drift_share

@@ -16,6 +16,7 @@ import pandas as pd
 
 from platform_assets.lib.ml.spec import RetrainingPolicy
 from platform_assets.lib.monitoring.retraining_policy import RetrainingDecision
+from platform_assets.lib.warehouse import transaction
 
 DAILY_TABLES = ("drift", "performance")
 DRIFT_SHARE = "drift_share"
@@ -58,8 +59,7 @@ def replace_daily_metrics(
     if table not in DAILY_TABLES:
         raise ValueError(f"Unknown monitoring table {table!r}: one of {DAILY_TABLES}.")
     ensure_monitoring_schema(connection)
-    connection.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(connection):
         connection.execute(
             f"DELETE FROM monitoring.{table} "
             "WHERE model_name = ? AND partition_date BETWEEN ? AND ?",
@@ -72,10 +72,6 @@ def replace_daily_metrics(
             [model_name],
         )
         connection.unregister("daily_metrics")
-        connection.execute("COMMIT")
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
 
 
 def daily_values(
