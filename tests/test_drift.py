@@ -183,16 +183,51 @@ def test_prediction_drift_uses_the_prediction_method(flights, january_reference)
 
 
 def test_the_html_report_is_written_whole(weather, tmp_path):
-    result = data_drift(
-        weather[weather.month == 1], _day(weather, 7, 15), ["temp", "humid"], ["origin"], SETTINGS
-    )
+    reference, current = weather[weather.month == 1], _day(weather, 7, 15)
+    result = data_drift(reference, current, ["temp", "humid"], ["origin"], SETTINGS)
     target = tmp_path / "reports" / "drift.html"
 
-    assert save_report_html(result, target) == target
+    assert save_report_html(reference, current, result, target) == target
     html = target.read_text(encoding="utf-8")
     assert "<html" in html
     assert "temp" in html
     assert [path.name for path in target.parent.iterdir()] == ["drift.html"]
+
+
+def test_scores_and_verdicts_equal_an_evidently_report_of_the_same_columns(
+    flights, january_reference
+):
+    """data_drift calls Evidently's stattests directly; a full Report must agree with it."""
+    from evidently import DataDefinition, Dataset, Report
+    from evidently.metrics import ValueDrift
+
+    columns = [column for column in flights.columns if column != "time_hour"]
+    numeric, categorical = column_types(flights, columns)
+    current = _day(flights, 3, 7)
+    result = data_drift(january_reference, current, numeric, categorical, SETTINGS)
+    compared = [drift.column for drift in result.columns]
+    definition = DataDefinition(
+        numerical_columns=[c for c in numeric if c in compared],
+        categorical_columns=[c for c in categorical if c in compared],
+    )
+    metrics = [
+        ValueDrift(column=d.column, method=d.method, threshold=d.threshold) for d in result.columns
+    ]
+    report = (
+        Report(metrics, include_tests=True)
+        .run(
+            Dataset.from_pandas(current[compared], data_definition=definition),
+            Dataset.from_pandas(january_reference[compared], data_definition=definition),
+        )
+        .dict()
+    )
+    report_scores = {m["config"]["column"]: m["value"] for m in report["metrics"]}
+    report_drifted = sum(test["status"] == "FAIL" for test in report["tests"])
+
+    assert len(result.columns) >= 20
+    for drift in result.columns:
+        assert drift.score == pytest.approx(report_scores[drift.column], rel=1e-12, abs=1e-12)
+    assert len(result.drifted_columns) == report_drifted > 0
 
 
 def test_time_of_one_daily_check(flights, january_reference):

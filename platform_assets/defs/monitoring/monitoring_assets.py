@@ -3,6 +3,10 @@
 Each day compares that day's flights with the reference sample stored with the version
 that scored them, writes `monitoring.drift` and `monitoring.performance` (the day's rows
 replaced), and saves Evidently's HTML report under `PLATFORM_DATA_DIR/reports/`.
+
+A run saves the report of its last day only: the daily runs the automation starts therefore
+leave one report per day, while a year's backfill writes its numbers in seconds instead of
+spending minutes on 365 pages nobody opens (bench B3).
 """
 
 from datetime import timedelta
@@ -55,19 +59,13 @@ class _ServedVersion:
         )
 
 
-def _monitor_day(spec, served, day_rows, settings, report_path):
-    """The day's drift and performance rows, and where its HTML report was saved."""
-    from platform_assets.lib.monitoring.drift import (
-        column_types,
-        data_drift,
-        prediction_drift,
-        save_report_html,
-    )
+def _monitor_day(spec, served, day_rows, settings):
+    """The day's drift result, its drift and performance rows, and the row counts."""
+    from platform_assets.lib.monitoring.drift import column_types, data_drift, prediction_drift
 
     numeric, categorical = column_types(served.reference, served.features)
     drift = data_drift(served.reference, day_rows, numeric, categorical, settings)
     scores_drift = prediction_drift(served.reference_scores, day_rows["score"], settings)
-    save_report_html(drift, report_path)
     rows = len(day_rows)
     drift_rows = [
         (DRIFT_SHARE, drift.drift_share),
@@ -82,7 +80,7 @@ def _monitor_day(spec, served, day_rows, settings, report_path):
     ):
         metrics = score(spec.task, target_values(spec, labelled), labelled["score"])
         performance_rows = list(metrics.items())
-    return drift_rows, performance_rows, rows, len(labelled)
+    return drift, drift_rows, performance_rows, rows, len(labelled)
 
 
 def _history_plot(connection, spec: ModelSpec, last_day) -> str:
@@ -128,6 +126,7 @@ def build_monitoring_asset(spec: ModelSpec) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, platform_data: PlatformData
     ) -> dg.MaterializeResult:
         from platform_assets.lib.ml import registry
+        from platform_assets.lib.monitoring.drift import save_report_html
 
         days = partition_days(context)
         settings = drift_settings()
@@ -154,13 +153,11 @@ def build_monitoring_asset(spec: ModelSpec) -> dg.AssetsDefinition:
             joined = features.merge(
                 predicted[["flight_id", "model_version", "score"]], on="flight_id"
             )
-            report = None
             for (day, version_name), day_rows in joined.groupby(
                 [joined["flight_date"].dt.date, "model_version"]
             ):
-                report = paths.reports / spec.name / f"{day.isoformat()}.html"
-                drift_rows, performance_rows, rows, labelled = _monitor_day(
-                    spec, served_cache[version_name], day_rows, settings, report
+                drift, drift_rows, performance_rows, rows, labelled = _monitor_day(
+                    spec, served_cache[version_name], day_rows, settings
                 )
                 for frames, metric_rows, count in (
                     (drift_frames, drift_rows, rows),
@@ -176,6 +173,12 @@ def build_monitoring_asset(spec: ModelSpec) -> dg.AssetsDefinition:
                 replace_daily_metrics(
                     connection, table, spec.name, days[0], days[-1], pd.concat(frames)
                 )
+            report = save_report_html(
+                served_cache[version_name].reference,
+                day_rows,
+                drift,
+                paths.reports / spec.name / f"{day.isoformat()}.html",
+            )
             latest = pd.concat(drift_frames).query("metric == @DRIFT_SHARE")["value"].iloc[-1]
             history = _history_plot(connection, spec, days[-1])
         return dg.MaterializeResult(
