@@ -5,6 +5,7 @@ lines and fields, checked against the raw contract, and written in one transacti
 replaces exactly the batch's partitions: loading the same files twice leaves the same rows.
 Rows that break the contract go to `raw.rejected_rows` with their line number, reason and
 original text, so that rows read = rows loaded + rows rejected for every file.
+docs/bad_input.md lists each kind of malformed file and what happens to it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ from platform_assets.lib.warehouse import quote_identifier, transaction
 # One CSV field: a quoted field (with "" as an escaped quote) or anything up to the next comma.
 CSV_FIELD_PATTERN = r'(?:^|,)("(?:[^"]|"")*"|[^,]*)'
 LINEAGE_COLUMNS_SQL = "source_file VARCHAR, source_line INTEGER, loaded_at TIMESTAMP"
+# A real header is a few hundred bytes; reading no more keeps a file that is one enormous
+# line (or has lost its line ends) from being read whole, and from filling the error message.
+MAX_HEADER_BYTES = 10_000
+SHOWN_HEADER_CHARS = 300
 
 
 class LandingFileError(ValueError):
@@ -74,13 +79,22 @@ def check_header(source: RawSource, landing_file: LandingFile) -> None:
         )
     try:
         with path.open("rb") as handle:
-            first_line = handle.readline().decode("utf-8-sig")
+            first_bytes = handle.readline(MAX_HEADER_BYTES + 1)
+        if len(first_bytes) > MAX_HEADER_BYTES:
+            raise LandingFileError(
+                f"Landing file {path} does not start with a header: its first line is longer "
+                f"than {MAX_HEADER_BYTES} bytes (lines must end with LF or CRLF). "
+                "Fix the file and materialize the partition again."
+            )
+        first_line = first_bytes.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise LandingFileError(
             f"Landing file {path} cannot be read as UTF-8 text: {error}"
         ) from error
     found = tuple(name.strip().strip('"') for name in first_line.rstrip("\r\n").split(","))
     found_text = ", ".join(found) if first_line.strip() else "(none: the file is empty)"
+    if len(found_text) > SHOWN_HEADER_CHARS:
+        found_text = found_text[:SHOWN_HEADER_CHARS] + " ..."
     if found != source.columns:
         raise LandingFileError(
             f"Landing file {path} has an unexpected header.\n"
@@ -99,10 +113,13 @@ def _rejection_reason_sql(source: RawSource) -> str:
         return f"fields[{position[column]}]"
 
     conditions = [
+        # A last line without a line end is what a copy cut short leaves; its last field may be
+        # cut too and still parse ('2013-01-01T10:00:00Z' -> '2013-01-01'), so it never loads.
+        ("unterminated", "'no line end: the last line may be truncated'"),
         (
             f"len(fields) <> {len(source.columns)}",
             f"'wrong field count: expected {len(source.columns)}, found ' || len(fields)",
-        )
+        ),
     ]
     for column in source.key_columns:
         conditions.append((f"{field(column)} IN ({missing})", f"'missing key: {column}'"))
@@ -112,6 +129,13 @@ def _rejection_reason_sql(source: RawSource) -> str:
                 f"{field(column)} NOT IN ({missing}) "
                 f"AND TRY_CAST({field(column)} AS DOUBLE) IS NULL",
                 f"'unparseable number in {column}'",
+            )
+        )
+        # 'nan', 'inf' and '1e400' cast to DOUBLE, but no measurement is infinite or NaN.
+        conditions.append(
+            (
+                f"NOT isfinite(TRY_CAST({field(column)} AS DOUBLE))",
+                f"'not a finite number in {column}'",
             )
         )
     for column in source.timestamp_columns:
@@ -146,25 +170,45 @@ def _stage_lines(
     )
     unquote = "list_transform(raw_fields, lambda f: CASE WHEN f LIKE '\"%\"' " \
         "THEN replace(f[2:-2], '\"\"', '\"') ELSE f END)"  # fmt: skip
+    position = {column: index + 1 for index, column in enumerate(source.columns)}
+    keys = ", ".join(f"fields[{position[column]}]" for column in source.key_columns)
     try:
         connection.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE staged_lines AS
             WITH lines AS (
                 SELECT filename, generate_subscripts(parts, 1) AS line_number,
-                       unnest(parts) AS line
+                       unnest(parts) AS line, len(parts) AS line_count
                 FROM (SELECT filename, string_split(content, chr(10)) AS parts
                       FROM read_text($paths))
             ), split AS (
+                -- a file that ends with a line end splits into a last, empty part; a non-empty
+                -- last part is a line without one
                 SELECT s.partition_date, l.filename, l.line_number,
+                       l.line_number = l.line_count AS unterminated,
                        rtrim(l.line, chr(13)) AS original_text,
                        regexp_extract_all(rtrim(l.line, chr(13)), $pattern, 1) AS raw_fields
                 FROM lines AS l JOIN staged_files AS s ON s.path = l.filename
                 WHERE l.line_number > 1 AND trim(rtrim(l.line, chr(13))) <> ''
             ), fielded AS (
                 SELECT * EXCLUDE (raw_fields), {unquote} AS fields FROM split
+            ), checked AS (
+                SELECT *, {_rejection_reason_sql(source)} AS contract_reason FROM fielded
+            ), keyed AS (
+                -- the contract's key columns name one row: among a file's valid rows, the first
+                -- line with a key loads and later ones are rejected, so a duplicated row
+                -- is never loaded twice
+                SELECT *, min(line_number) OVER (
+                    PARTITION BY filename, contract_reason IS NULL, {keys}
+                ) AS first_line
+                FROM checked
             )
-            SELECT *, {_rejection_reason_sql(source)} AS reason FROM fielded
+            SELECT * EXCLUDE (contract_reason, first_line, unterminated),
+                   CASE WHEN contract_reason IS NOT NULL THEN contract_reason
+                        WHEN line_number > first_line
+                        THEN 'duplicate key: same as line ' || first_line
+                   END AS reason
+            FROM keyed
             """,
             {"paths": [str(f.path) for f in files], "pattern": CSV_FIELD_PATTERN},
         )
