@@ -19,8 +19,10 @@ import duckdb
 from platform_assets.lib.raw_contract import ALL_SOURCES, MISSING_MARKERS, RawSource
 from platform_assets.lib.warehouse import quote_identifier, transaction
 
-# One CSV field: a quoted field (with "" as an escaped quote) or anything up to the next comma.
-CSV_FIELD_PATTERN = r'(?:^|,)("(?:[^"]|"")*"|[^,]*)'
+# One CSV field after its comma: a quoted field (with "" as an escaped quote) or anything up to
+# the next comma. Lines are matched with a comma put in front: anchoring the first field on `^`
+# instead lost an empty first field (',1,1' gave two fields), misreporting a missing key.
+CSV_FIELD_PATTERN = r',("(?:[^"]|"")*"|[^,]*)'
 LINEAGE_COLUMNS_SQL = "source_file VARCHAR, source_line INTEGER, loaded_at TIMESTAMP"
 # A real header is a few hundred bytes; reading no more keeps a file that is one enormous
 # line (or has lost its line ends) from being read whole, and from filling the error message.
@@ -187,7 +189,7 @@ def _stage_lines(
                 SELECT s.partition_date, l.filename, l.line_number,
                        l.line_number = l.line_count AS unterminated,
                        rtrim(l.line, chr(13)) AS original_text,
-                       regexp_extract_all(rtrim(l.line, chr(13)), $pattern, 1) AS raw_fields
+                       regexp_extract_all(',' || rtrim(l.line, chr(13)), $pattern, 1) AS raw_fields
                 FROM lines AS l JOIN staged_files AS s ON s.path = l.filename
                 WHERE l.line_number > 1 AND trim(rtrim(l.line, chr(13))) <> ''
             ), fielded AS (
