@@ -21,18 +21,26 @@ def _signature(paths: list[Path]) -> str:
 def arrived_days(landing: Path) -> dict[str, str]:
     """Each complete day (YYYY-MM-DD) and the signature of its files."""
     per_source = [
-        {path.stem: path for path in (landing / source.name).glob("*.csv")}
+        {path.stem: path for path in (landing / source.name).glob("*.csv") if path.is_file()}
         for source in DAILY_SOURCES
     ]
     complete = set.intersection(*(set(files) for files in per_source))
-    days = {}
-    for day in complete:
-        try:
-            date.fromisoformat(day)
-        except ValueError:
-            continue  # not a day file: ignored
-        days[day] = _signature([files[day] for files in per_source])
-    return days
+    return {
+        day: _signature([files[day] for files in per_source])
+        for day in complete
+        if is_day_name(day)  # any other file (or a folder named *.csv) is not a day: ignored
+    }
+
+
+def is_day_name(text: str) -> bool:
+    """True for a day written exactly as YYYY-MM-DD, the only form a landing file is named in.
+
+    Python also reads '20130101' and '2013-W01-2' as dates; those names are not day files.
+    """
+    try:
+        return date.fromisoformat(text).isoformat() == text
+    except ValueError:
+        return False
 
 
 def reference_signature(landing: Path) -> str | None:

@@ -18,6 +18,7 @@ from platform_assets.defs.ml.model_keys import (
 )
 from platform_assets.defs.resources import WAREHOUSE_WRITER_POOL, PlatformData
 from platform_assets.defs.transform.dbt_models import FEATURE_TABLE_KEY
+from platform_assets.lib.landing import is_day_name
 from platform_assets.lib.ml.evaluation import predict, score
 from platform_assets.lib.ml.features import latest_labelled_day, read_feature_rows, resolve_features
 from platform_assets.lib.ml.spec import ModelSpec
@@ -51,10 +52,13 @@ class CandidateConfig(dg.Config):
 
 def _cutoff(config: TrainingSetConfig, connection, spec: ModelSpec) -> date:
     if config.cutoff_date:
-        try:
-            return date.fromisoformat(config.cutoff_date)
-        except ValueError as error:
-            raise dg.Failure(f"cutoff_date {config.cutoff_date!r} is not YYYY-MM-DD.") from error
+        # Exactly YYYY-MM-DD: Python would also take '20130101' or '2013-W01-2' as dates.
+        if not is_day_name(config.cutoff_date):
+            raise dg.Failure(
+                f"cutoff_date {config.cutoff_date!r} is not a day written as YYYY-MM-DD: "
+                "fix it in the run config, or leave it empty for the latest labelled day."
+            )
+        return date.fromisoformat(config.cutoff_date)
     latest = latest_labelled_day(connection, spec.target)
     if latest is None:
         raise dg.Failure(
