@@ -180,9 +180,11 @@ def _stage_lines(
             CREATE OR REPLACE TEMP TABLE staged_lines AS
             WITH lines AS (
                 SELECT filename, generate_subscripts(parts, 1) AS line_number,
-                       unnest(parts) AS line, len(parts) AS line_count
-                FROM (SELECT filename, string_split(content, chr(10)) AS parts
-                      FROM read_text($paths))
+                       unnest(parts) AS line, line_count
+                FROM (SELECT filename, parts, len(parts) AS line_count  -- counted per file:
+                      -- len(parts) beside unnest() would be evaluated once per line
+                      FROM (SELECT filename, string_split(content, chr(10)) AS parts
+                            FROM read_text($paths)))
             ), split AS (
                 -- a file that ends with a line end splits into a last, empty part; a non-empty
                 -- last part is a line without one
