@@ -18,6 +18,7 @@ from sklearn.linear_model import LogisticRegression
 
 from platform_assets.cli import main
 from platform_assets.defs.automation.landing_sensor import landing_sensor
+from platform_assets.defs.automation.schedules import next_demo_day
 from platform_assets.defs.ingest.raw_assets import raw_assets
 from platform_assets.defs.ml.model_family import build_model_family
 from platform_assets.defs.resources import PlatformData
@@ -64,6 +65,7 @@ def test_the_landing_scan_only_takes_files_named_as_a_day(data_paths, instance):
         if "dagster/asset_partition_range_start" in r.tags
     ]
     assert ranges == [("2013-01-01", "2013-01-01")]
+    assert next_demo_day(data_paths.landing) == date(2013, 1, 2)  # the demo clock ignores them
 
 
 HOSTILE_KEYS = [INJECTION, "../2013-01-01", "2013-01-01/../../etc", "２０１３-01-01", "20130101"]
