@@ -17,7 +17,7 @@ def next_demo_day(landing) -> date | None:
     """The day after the latest delivered flights file, within the partition range."""
     start, end = partition_range_from_env()
     files = (landing / FLIGHTS.name).glob("*.csv")
-    delivered = [date.fromisoformat(p.stem) for p in files if is_day_name(p.stem)]
+    delivered = [date.fromisoformat(p.stem) for p in files if p.is_file() and is_day_name(p.stem)]
     following = max(delivered) + timedelta(days=1) if delivered else start
     return following if following <= end else None
 
