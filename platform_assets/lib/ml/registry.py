@@ -16,7 +16,6 @@ import json
 import os
 import re
 import subprocess
-import tempfile
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from importlib import metadata
@@ -153,7 +152,8 @@ def register_version(
     ensure_registry_schema(connection)
     folder = artifacts_dir / model_name
     folder.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []  # temporary and final files, removed if the registration fails
+    _finish_or_discard_pending(connection, folder, model_name)
+    written: list[Path] = []  # pending files, removed if the registration fails
     try:
         with transaction(connection):
             number = connection.execute(
@@ -166,8 +166,9 @@ def register_version(
             if reference_sample is not None:
                 payloads[f"{version}.reference.parquet"] = reference_sample.to_parquet(index=False)
             hashes = {name: hashlib.sha256(data).hexdigest() for name, data in payloads.items()}
-            temporaries = {
-                name: _write_temporary(folder, data, written) for name, data in payloads.items()
+            pending = {
+                name: _write_pending(folder / name, data, written)
+                for name, data in payloads.items()
             }
             reference = f"{version}.reference.parquet" if reference_sample is not None else None
             row |= {
@@ -202,13 +203,14 @@ def register_version(
             trained = f"trained on {training_start}..{training_end}, {row_count} rows"
             registered = _Change("register", trained, actor)
             _move_alias(connection, model_name, version, None, "candidate", registered)
-            for name, temporary in temporaries.items():
-                written.append(folder / name)
-                _publish(temporary, folder / name)
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)
         raise
+    # The committed row is the commit point. A crash from here on leaves pending files that
+    # the next registration or load publishes (their hashes are in the row).
+    for name, path in pending.items():
+        _publish(path, folder / name)
     return get_version(connection, model_name, version)
 
 
@@ -399,6 +401,14 @@ def _move_alias(
 
 def _read_verified(path: Path, expected: str) -> bytes:
     """The file's bytes, only if their SHA-256 is the one recorded at registration."""
+    pending = _pending_path(path)
+    # Registered, then interrupted before publishing: finish the publication.
+    if (
+        not path.exists()
+        and pending.exists()
+        and hashlib.sha256(pending.read_bytes()).hexdigest() == expected
+    ):
+        _publish(pending, path)
     try:
         data = path.read_bytes()
         found = hashlib.sha256(data).hexdigest()
@@ -444,14 +454,46 @@ def _joblib_bytes(model: Any) -> bytes:
     return buffer.getvalue()
 
 
-def _write_temporary(folder: Path, data: bytes, written: list[Path]) -> Path:
-    """Write bytes to a new hidden file in `folder` (noted in `written`) and force them to disk."""
-    with tempfile.NamedTemporaryFile(dir=folder, prefix=".", suffix=".tmp", delete=False) as file:
-        written.append(Path(file.name))
+def _pending_path(final: Path) -> Path:
+    """Where a file waits, hidden, until the row that records it is committed."""
+    return final.with_name(f".{final.name}.pending")
+
+
+def _write_pending(final: Path, data: bytes, written: list[Path]) -> Path:
+    """Write bytes beside their final name (noted in `written`) and force them to disk."""
+    pending = _pending_path(final)
+    written.append(pending)
+    with pending.open("wb") as file:
         file.write(data)
         file.flush()
         os.fsync(file.fileno())
-    return Path(file.name)
+    return pending
+
+
+def _finish_or_discard_pending(connection, folder: Path, model_name: str) -> None:
+    """Clear what an interrupted registration left: publish files whose row was committed,
+    delete the others, and delete any file no version records (so no artifact lacks a row).
+
+    Runs inside the single-writer section (the registration holds the warehouse's write lock).
+    """
+    recorded = {
+        Path(path).name: sha
+        for pairs in connection.execute(
+            "SELECT artifact_path, artifact_sha256, reference_sample_path, "
+            "reference_sample_sha256 FROM ml.model_versions WHERE model_name = ?",
+            [model_name],
+        ).fetchall()
+        for path, sha in (pairs[:2], pairs[2:])
+        if path is not None
+    }
+    for path in folder.iterdir():
+        if path.name.startswith(".") and path.name.endswith(".pending"):
+            final = path.with_name(path.name[1 : -len(".pending")])
+            if final.name in recorded and not final.exists():
+                _read_verified(final, recorded[final.name])  # publishes it if its hash matches
+            path.unlink(missing_ok=True)
+        elif path.is_file() and path.name not in recorded:
+            path.unlink()
 
 
 def _publish(temporary: Path, final: Path) -> None:
