@@ -10,11 +10,14 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from platform_assets.lib.ml.spec import OUTCOME_COLUMNS, ModelSpec, ModelSpecError
+
+if TYPE_CHECKING:  # the frame comes from DuckDB; sensors import this module without pandas
+    import pandas as pd
 
 FEATURE_TABLE = "marts.flight_features"
 FEATURE_MODEL_UNIQUE_ID = "model.platform.flight_features"

@@ -20,13 +20,14 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import duckdb
-import joblib
-import pandas as pd
 
 from platform_assets.lib.warehouse import quote_identifier, transaction
+
+if TYPE_CHECKING:  # pandas and joblib load inside the functions: sensors import this module
+    import pandas as pd
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[3]
 LINEAGE_PACKAGES = ("scikit-learn", "pandas", "numpy", "duckdb", "dagster", "dbt-core", "evidently")
@@ -281,6 +282,8 @@ def load_model(
     """Unpickle a version's model, only after its file matched the recorded SHA-256."""
     record = get_version(connection, model_name, version)
     data = _read_verified(artifacts_dir / record.artifact_path, record.artifact_sha256)
+    import joblib
+
     return joblib.load(io.BytesIO(data))
 
 
@@ -296,6 +299,8 @@ def load_reference_sample(
         )
     path = artifacts_dir / record.reference_sample_path
     data = _read_verified(path, record.reference_sample_sha256)
+    import pandas as pd
+
     return pd.read_parquet(io.BytesIO(data))
 
 
@@ -449,6 +454,8 @@ def _to_json(value: dict[str, Any], what: str) -> str:
 
 
 def _joblib_bytes(model: Any) -> bytes:
+    import joblib
+
     buffer = io.BytesIO()
     joblib.dump(model, buffer)
     return buffer.getvalue()

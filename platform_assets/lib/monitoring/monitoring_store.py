@@ -10,13 +10,16 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from datetime import date
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from platform_assets.lib.ml.spec import RetrainingPolicy
 from platform_assets.lib.monitoring.retraining_policy import RetrainingDecision
 from platform_assets.lib.warehouse import transaction
+
+if TYPE_CHECKING:  # the retraining sensors import this module; they never build a frame
+    import pandas as pd
 
 DAILY_TABLES = ("drift", "performance")
 DRIFT_SHARE = "drift_share"
