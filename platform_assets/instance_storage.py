@@ -3,8 +3,10 @@
 `dagster.yaml` names this class as its storage so one file serves a laptop and a team: with
 `DAGSTER_PG_HOST` set, runs, event logs, schedules and sensor cursors go to PostgreSQL
 (dagster-postgres, the storage Dagster recommends for production); without it they stay in
-SQLite files under DAGSTER_HOME, Dagster's embedded default. The connection settings use the
-variable names of Dagster's own deployment guides, and the password never sits in a file.
+SQLite files under DAGSTER_HOME (or `./.dagster_home`, where `make dev` keeps it, when
+`dagster dev` runs without DAGSTER_HOME), Dagster's embedded default. The connection
+settings use the variable names of Dagster's own deployment guides, and the password never
+sits in a file.
 """
 
 from __future__ import annotations
@@ -46,7 +48,13 @@ class EnvironmentSelectedStorage(DagsterStorage, ConfigurableClass):
 
     @classmethod
     def config_type(cls):
-        return {"base_dir": Field(StringSource, description="SQLite folder when no PostgreSQL")}
+        return {
+            "base_dir": Field(
+                StringSource,
+                is_required=False,
+                description="SQLite folder when no PostgreSQL; default DAGSTER_HOME",
+            )
+        }
 
     @classmethod
     def from_config_value(cls, inst_data: ConfigurableClassData, config_value) -> DagsterStorage:
@@ -54,7 +62,12 @@ class EnvironmentSelectedStorage(DagsterStorage, ConfigurableClass):
         if settings is None:
             from dagster._core.storage.sqlite_storage import DagsterSqliteStorage
 
-            return DagsterSqliteStorage.from_local(config_value["base_dir"], inst_data=inst_data)
+            base_dir = (
+                config_value.get("base_dir")
+                or os.environ.get("DAGSTER_HOME")
+                or os.path.join(os.getcwd(), ".dagster_home")
+            )
+            return DagsterSqliteStorage.from_local(base_dir, inst_data=inst_data)
         from dagster_postgres import DagsterPostgresStorage
         from dagster_postgres.utils import get_conn_string
 

@@ -10,6 +10,7 @@ same transaction. Functions take the caller's open (single-writer) DuckDB connec
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -32,6 +33,10 @@ if TYPE_CHECKING:  # pandas and joblib load inside the functions: sensors import
 REPOSITORY_ROOT = Path(__file__).resolve().parents[3]
 LINEAGE_PACKAGES = ("scikit-learn", "pandas", "numpy", "duckdb", "dagster", "dbt-core", "evidently")
 MODEL_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+VERSION_FILE_PATTERN = re.compile(
+    r"v\d+\.(?:joblib|reference\.parquet)"
+)  # what the registry writes
+PENDING_FILE_PATTERN = re.compile(r"\.(v\d+\.(?:joblib|reference\.parquet))\.pending")
 
 
 class _Change(NamedTuple):
@@ -154,7 +159,6 @@ def register_version(
     folder = artifacts_dir / model_name
     folder.mkdir(parents=True, exist_ok=True)
     _finish_or_discard_pending(connection, folder, model_name)
-    written: list[Path] = []  # pending files, removed if the registration fails
     try:
         with transaction(connection):
             number = connection.execute(
@@ -167,10 +171,7 @@ def register_version(
             if reference_sample is not None:
                 payloads[f"{version}.reference.parquet"] = reference_sample.to_parquet(index=False)
             hashes = {name: hashlib.sha256(data).hexdigest() for name, data in payloads.items()}
-            pending = {
-                name: _write_pending(folder / name, data, written)
-                for name, data in payloads.items()
-            }
+            pending = {name: _write_pending(folder / name, data) for name, data in payloads.items()}
             reference = f"{version}.reference.parquet" if reference_sample is not None else None
             row |= {
                 "model_name": model_name,
@@ -205,8 +206,8 @@ def register_version(
             registered = _Change("register", trained, actor)
             _move_alias(connection, model_name, version, None, "candidate", registered)
     except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
+        # An interrupt can land after COMMIT: the rows, not this path, say what to keep.
+        _finish_or_discard_pending(connection, folder, model_name)
         raise
     # The committed row is the commit point. A crash from here on leaves pending files that
     # the next registration or load publishes (their hashes are in the row).
@@ -408,12 +409,9 @@ def _read_verified(path: Path, expected: str) -> bytes:
     """The file's bytes, only if their SHA-256 is the one recorded at registration."""
     pending = _pending_path(path)
     # Registered, then interrupted before publishing: finish the publication.
-    if (
-        not path.exists()
-        and pending.exists()
-        and hashlib.sha256(pending.read_bytes()).hexdigest() == expected
-    ):
-        _publish(pending, path)
+    with contextlib.suppress(FileNotFoundError):  # nothing pending, or another reader was first
+        if not path.exists() and hashlib.sha256(pending.read_bytes()).hexdigest() == expected:
+            _publish(pending, path)
     try:
         data = path.read_bytes()
         found = hashlib.sha256(data).hexdigest()
@@ -466,10 +464,9 @@ def _pending_path(final: Path) -> Path:
     return final.with_name(f".{final.name}.pending")
 
 
-def _write_pending(final: Path, data: bytes, written: list[Path]) -> Path:
-    """Write bytes beside their final name (noted in `written`) and force them to disk."""
+def _write_pending(final: Path, data: bytes) -> Path:
+    """Write bytes beside their final name, hidden, and force them to disk."""
     pending = _pending_path(final)
-    written.append(pending)
     with pending.open("wb") as file:
         file.write(data)
         file.flush()
@@ -478,8 +475,9 @@ def _write_pending(final: Path, data: bytes, written: list[Path]) -> Path:
 
 
 def _finish_or_discard_pending(connection, folder: Path, model_name: str) -> None:
-    """Clear what an interrupted registration left: publish files whose row was committed,
-    delete the others, and delete any file no version records (so no artifact lacks a row).
+    """Clear what an interrupted registration left: publish pending files whose row was
+    committed, delete the others, and delete version files no row records (so no artifact
+    lacks a row). Only names the registry itself writes are touched.
 
     Runs inside the single-writer section (the registration holds the warehouse's write lock).
     """
@@ -494,12 +492,14 @@ def _finish_or_discard_pending(connection, folder: Path, model_name: str) -> Non
         if path is not None
     }
     for path in folder.iterdir():
-        if path.name.startswith(".") and path.name.endswith(".pending"):
-            final = path.with_name(path.name[1 : -len(".pending")])
-            if final.name in recorded and not final.exists():
-                _read_verified(final, recorded[final.name])  # publishes it if its hash matches
+        pending = PENDING_FILE_PATTERN.fullmatch(path.name)
+        if pending and pending[1] in recorded and not (folder / pending[1]).exists():
+            # A damaged file is not published: the version stays refused at load, with its message.
+            with contextlib.suppress(ArtifactIntegrityError):
+                _read_verified(folder / pending[1], recorded[pending[1]])  # publishes it
+        if pending:
             path.unlink(missing_ok=True)
-        elif path.is_file() and path.name not in recorded:
+        elif VERSION_FILE_PATTERN.fullmatch(path.name) and path.name not in recorded:
             path.unlink()
 
 
