@@ -125,6 +125,8 @@ def main() -> None:
     difference = _largest_score_difference(scores_csv, work / "b1_platform" / "warehouse.duckdb")
     rows.append(("B3 largest drift score difference vs the preset", difference, None, "<= 1e-9"))
 
+    # Each run replaces its day, as a re-delivered day does: the day-360 warehouse holds the
+    # whole year (an upper bound on history), the day-30 one only the 29 days before it.
     day_360 = measure([PYTHON, "bench/one_day.py", DAY_360], env=year_root)
     day_30_root = fresh("b2_day30")
     reset("b2_day30")()

@@ -218,6 +218,7 @@ def test_a_backfill_a_retrain_and_a_landing_run_at_once_all_succeed(
                 sensors = {
                     state.instigator_name: state for state in instance.all_instigator_state()
                 }
+                storage = type(instance.run_storage).__name__
                 landing_cursor = sensors["landing_sensor"].instigator_data.cursor
         finally:
             os.killpg(server.pid, signal.SIGINT)
@@ -227,6 +228,7 @@ def test_a_backfill_a_retrain_and_a_landing_run_at_once_all_succeed(
                 os.killpg(server.pid, signal.SIGKILL)
 
     assert len(runs) >= 3
+    assert storage == ("PostgresRunStorage" if storage_env else "SqliteRunStorage")
     assert landing_cursor, "the landing sensor kept no cursor in the instance"
     after = _row_counts(paths)
     assert after["raw duplicates"] == [(0,)]

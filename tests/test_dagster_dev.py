@@ -44,7 +44,8 @@ def dagster_dev(tmp_path, data_paths):
     shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
     port = _free_port()
     log = (tmp_path / "dagster_dev.log").open("wb")
-    env = {**os.environ, "DAGSTER_HOME": str(home), "PLATFORM_DATA_DIR": str(data_paths.root)}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DAGSTER_PG_")}  # SQLite
+    env |= {"DAGSTER_HOME": str(home), "PLATFORM_DATA_DIR": str(data_paths.root)}
     process = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "dagster"),

@@ -18,18 +18,21 @@ def _signature(paths: list[Path]) -> str:
     return f"{sum(s.st_size for s in stats)}-{max(s.st_mtime_ns for s in stats)}"
 
 
+def day_files(folder: Path) -> dict[str, Path]:
+    """The day files of one source folder by day (YYYY-MM-DD); any other file or folder named
+    *.csv is not a day and is ignored."""
+    return {
+        path.stem: path
+        for path in folder.glob("*.csv")
+        if path.is_file() and is_day_name(path.stem)
+    }
+
+
 def arrived_days(landing: Path) -> dict[str, str]:
     """Each complete day (YYYY-MM-DD) and the signature of its files."""
-    per_source = [
-        {path.stem: path for path in (landing / source.name).glob("*.csv") if path.is_file()}
-        for source in DAILY_SOURCES
-    ]
+    per_source = [day_files(landing / source.name) for source in DAILY_SOURCES]
     complete = set.intersection(*(set(files) for files in per_source))
-    return {
-        day: _signature([files[day] for files in per_source])
-        for day in complete
-        if is_day_name(day)  # any other file (or a folder named *.csv) is not a day: ignored
-    }
+    return {day: _signature([files[day] for files in per_source]) for day in complete}
 
 
 def is_day_name(text: str) -> bool:

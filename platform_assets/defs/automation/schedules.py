@@ -7,7 +7,7 @@ import dagster as dg
 from platform_assets.defs.automation.retraining_sensors import retraining_keys
 from platform_assets.defs.partitions import partition_range_from_env
 from platform_assets.lib.demo_data import replay
-from platform_assets.lib.landing import is_day_name
+from platform_assets.lib.landing import day_files
 from platform_assets.lib.ml.spec import load_model_specs
 from platform_assets.lib.paths import DataPaths
 from platform_assets.lib.raw_contract import FLIGHTS
@@ -16,8 +16,7 @@ from platform_assets.lib.raw_contract import FLIGHTS
 def next_demo_day(landing) -> date | None:
     """The day after the latest delivered flights file, within the partition range."""
     start, end = partition_range_from_env()
-    files = (landing / FLIGHTS.name).glob("*.csv")
-    delivered = [date.fromisoformat(p.stem) for p in files if p.is_file() and is_day_name(p.stem)]
+    delivered = [date.fromisoformat(day) for day in day_files(landing / FLIGHTS.name)]
     following = max(delivered) + timedelta(days=1) if delivered else start
     return following if following <= end else None
 
