@@ -1,18 +1,14 @@
 """A model's daily predictions: each day's flights scored by the champion of the moment."""
 
 import dagster as dg
-import pandas as pd
 
 from platform_assets.defs.automation.conditions import follows_new_days
 from platform_assets.defs.ml.model_keys import CHAMPION, ML_GROUP, PREDICTIONS, model_asset_key
 from platform_assets.defs.partitions import daily_partitions, partition_days
 from platform_assets.defs.resources import WAREHOUSE_WRITER_POOL, PlatformData
 from platform_assets.defs.transform.dbt_models import FEATURE_TABLE_KEY
-from platform_assets.lib.ml.evaluation import predict
 from platform_assets.lib.ml.features import read_feature_rows
-from platform_assets.lib.ml.predictions import replace_predictions
 from platform_assets.lib.ml.spec import ModelSpec
-from platform_assets.lib.ml.training import prepare_features
 from platform_assets.lib.warehouse import connect
 
 PREDICTIONS_CODE_VERSION = "1"
@@ -36,7 +32,12 @@ def build_predictions_asset(spec: ModelSpec) -> dg.AssetsDefinition:
     def predictions(
         context: dg.AssetExecutionContext, platform_data: PlatformData
     ) -> dg.MaterializeResult:
+        import pandas as pd
+
         from platform_assets.lib.ml import registry
+        from platform_assets.lib.ml.evaluation import predict
+        from platform_assets.lib.ml.predictions import replace_predictions
+        from platform_assets.lib.ml.training import prepare_features
 
         days = partition_days(context)
         with connect(platform_data.paths.warehouse) as connection:

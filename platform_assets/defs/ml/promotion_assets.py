@@ -8,7 +8,6 @@ the champion asset does not run in that run and the champion stays as it was.
 from datetime import date
 
 import dagster as dg
-import numpy as np
 
 from platform_assets.defs.ml.model_keys import (
     CANDIDATE,
@@ -19,17 +18,9 @@ from platform_assets.defs.ml.model_keys import (
     model_asset_key,
 )
 from platform_assets.defs.resources import WAREHOUSE_WRITER_POOL, PlatformData
-from platform_assets.lib.ml.evaluation import (
-    gate_for,
-    metric_value,
-    per_row_error,
-    predict,
-    score,
-)
 from platform_assets.lib.ml.evaluation_log import Evaluation, latest_evaluation, record_evaluation
 from platform_assets.lib.ml.features import read_feature_rows
 from platform_assets.lib.ml.spec import ModelSpec
-from platform_assets.lib.ml.training import prepare_features, target_values
 from platform_assets.lib.warehouse import connect
 
 PROMOTION_CODE_VERSION = "1"
@@ -53,6 +44,7 @@ def _awaiting_candidate(connection, spec: ModelSpec):
 
 def _model_card(spec, candidate, champion, frame, y_true, scores, gate, pipeline) -> tuple:
     """Metrics side by side with bootstrap intervals, and the markdown card explaining them."""
+    from platform_assets.lib.ml.evaluation import metric_value, per_row_error
     from platform_assets.lib.ml.model_card import (
         bootstrap_metric_difference,
         model_card_markdown,
@@ -60,6 +52,7 @@ def _model_card(spec, candidate, champion, frame, y_true, scores, gate, pipeline
         worst_slices,
     )
     from platform_assets.lib.ml.plots import residuals_markdown, roc_curve_markdown
+    from platform_assets.lib.ml.training import prepare_features
 
     table = {}
     for metric, value in scores["candidate"].items():
@@ -118,7 +111,11 @@ def build_evaluation_asset(spec: ModelSpec) -> dg.AssetsDefinition:
     def evaluation(
         context: dg.AssetExecutionContext, platform_data: PlatformData
     ) -> dg.MaterializeResult:
+        import numpy as np
+
         from platform_assets.lib.ml import registry
+        from platform_assets.lib.ml.evaluation import gate_for, predict, score
+        from platform_assets.lib.ml.training import prepare_features, target_values
 
         artifacts = platform_data.paths.artifacts
         with connect(platform_data.paths.warehouse) as connection:

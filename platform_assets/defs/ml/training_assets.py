@@ -19,19 +19,8 @@ from platform_assets.defs.ml.model_keys import (
 from platform_assets.defs.resources import WAREHOUSE_WRITER_POOL, PlatformData
 from platform_assets.defs.transform.dbt_models import FEATURE_TABLE_KEY
 from platform_assets.lib.landing import is_day_name
-from platform_assets.lib.ml.evaluation import predict, score
 from platform_assets.lib.ml.features import latest_labelled_day, read_feature_rows, resolve_features
 from platform_assets.lib.ml.spec import ModelSpec
-from platform_assets.lib.ml.training import (
-    TrainingWindow,
-    data_fingerprint,
-    is_held_out,
-    prepare_features,
-    reference_sample,
-    target_values,
-    train,
-)
-from platform_assets.lib.ml.training_set import load_training_set, save_training_set
 from platform_assets.lib.warehouse import connect
 
 TRAINING_CODE_VERSION = "1"
@@ -82,6 +71,9 @@ def build_training_set_asset(spec: ModelSpec) -> dg.AssetsDefinition:
     def training_set(
         context: dg.AssetExecutionContext, config: TrainingSetConfig, platform_data: PlatformData
     ) -> dg.MaterializeResult:
+        from platform_assets.lib.ml.training import TrainingWindow, data_fingerprint
+        from platform_assets.lib.ml.training_set import save_training_set
+
         run_spec = spec.with_overrides(training_window_days=config.training_window_days)
         features = resolve_features(run_spec, feature_roles())
         with connect(platform_data.paths.warehouse) as connection:
@@ -148,6 +140,16 @@ def build_candidate_asset(spec: ModelSpec) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, config: CandidateConfig, platform_data: PlatformData
     ) -> dg.MaterializeResult:
         from platform_assets.lib.ml import registry
+        from platform_assets.lib.ml.evaluation import predict, score
+        from platform_assets.lib.ml.training import (
+            TrainingWindow,
+            is_held_out,
+            prepare_features,
+            reference_sample,
+            target_values,
+            train,
+        )
+        from platform_assets.lib.ml.training_set import load_training_set
 
         run_spec = spec.with_overrides(params=config.hyperparameters)
         frame, described = load_training_set(

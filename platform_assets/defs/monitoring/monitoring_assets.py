@@ -12,16 +12,13 @@ spending minutes on 365 pages nobody opens (bench B3).
 from datetime import timedelta
 
 import dagster as dg
-import pandas as pd
 
 from platform_assets.defs.automation.conditions import follows_new_days
 from platform_assets.defs.ml.model_keys import CHAMPION, PREDICTIONS, model_asset_key
 from platform_assets.defs.partitions import daily_partitions, partition_days
 from platform_assets.defs.resources import WAREHOUSE_WRITER_POOL, PlatformData
-from platform_assets.lib.ml.evaluation import predict, score
 from platform_assets.lib.ml.features import read_feature_rows
 from platform_assets.lib.ml.spec import ModelSpec, load_drift_methods
-from platform_assets.lib.ml.training import prepare_features, target_values
 from platform_assets.lib.monitoring.monitoring_store import (
     DRIFT_SHARE,
     daily_values,
@@ -47,6 +44,8 @@ class _ServedVersion:
 
     def __init__(self, connection, artifacts, spec: ModelSpec, version):
         from platform_assets.lib.ml import registry
+        from platform_assets.lib.ml.evaluation import predict
+        from platform_assets.lib.ml.training import prepare_features
 
         self.version = version
         self.features = version.params["features"]
@@ -61,6 +60,8 @@ class _ServedVersion:
 
 def _monitor_day(spec, served, day_rows, settings):
     """The day's drift result, its drift and performance rows, and the row counts."""
+    from platform_assets.lib.ml.evaluation import score
+    from platform_assets.lib.ml.training import target_values
     from platform_assets.lib.monitoring.drift import column_types, data_drift, prediction_drift
 
     numeric, categorical = column_types(served.reference, served.features)
@@ -125,6 +126,8 @@ def build_monitoring_asset(spec: ModelSpec) -> dg.AssetsDefinition:
     def monitoring(
         context: dg.AssetExecutionContext, platform_data: PlatformData
     ) -> dg.MaterializeResult:
+        import pandas as pd
+
         from platform_assets.lib.ml import registry
         from platform_assets.lib.monitoring.drift import save_report_html
 
