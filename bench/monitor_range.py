@@ -1,6 +1,7 @@
 """B3, platform side: monitoring of both models over a range of days, as one Dagster run.
 
-Usage: monitor_range.py START END (B3 monitors the whole year).
+Usage: monitor_range.py START END [MODEL ...] (default: every declared model; B3 monitors
+the whole year).
 """
 
 import sys
@@ -11,5 +12,5 @@ from platform_assets.lib.ml.spec import load_model_specs
 from platform_assets.lib.paths import DataPaths
 
 if __name__ == "__main__":
-    monitoring = [family(name)[name] for name in load_model_specs()]
+    monitoring = [family(name)[name] for name in sys.argv[3:] or load_model_specs()]
     materialize(monitoring, DataPaths.from_env(), partition_range(*sys.argv[1:3]))

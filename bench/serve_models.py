@@ -1,6 +1,7 @@
 """Setup for B2 and B3 (not timed): both models trained and promoted, predictions for a range.
 
-Usage: serve_models.py START END, on a data root whose feature table covers START..END.
+Usage: serve_models.py START END [MODEL ...] (default: every declared model), on a data root
+whose feature table covers START..END.
 """
 
 import sys
@@ -39,7 +40,7 @@ def materialize(assets, paths: DataPaths, tags=None) -> None:
 
 if __name__ == "__main__":
     paths = DataPaths.from_env()
-    for name in load_model_specs():
+    for name in sys.argv[3:] or load_model_specs():
         assets = family(name)
         steps = ("training_set", "candidate", "evaluation", "champion")
         materialize([assets[step] for step in steps], paths)
