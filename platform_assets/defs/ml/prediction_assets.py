@@ -4,7 +4,7 @@ import dagster as dg
 
 from platform_assets.defs.automation.conditions import follows_new_days
 from platform_assets.defs.ml.model_keys import CHAMPION, ML_GROUP, PREDICTIONS, model_asset_key
-from platform_assets.defs.partitions import daily_partitions, partition_days
+from platform_assets.defs.partitions import daily_partitions, day_chunks, partition_days
 from platform_assets.defs.resources import WAREHOUSE_WRITER_POOL, PlatformData
 from platform_assets.defs.transform.dbt_models import FEATURE_TABLE_KEY
 from platform_assets.lib.ml.features import read_feature_rows
@@ -51,17 +51,18 @@ def build_predictions_asset(spec: ModelSpec) -> dg.AssetsDefinition:
                 connection, platform_data.paths.artifacts, spec.name, serving.version
             )
             features = serving.params["features"]
-            frame = read_feature_rows(connection, features, days[0], days[-1])
-            scored = pd.DataFrame(
-                {
-                    "flight_id": frame["flight_id"],
-                    "partition_date": frame["flight_date"],
-                    "score": predict(spec.task, pipeline, prepare_features(frame, features))
-                    if len(frame)
-                    else [],
-                }
-            )
-            replace_predictions(connection, spec.name, days[0], days[-1], serving.version, scored)
+            for first, last in day_chunks(days):  # a month of rows in memory at a time
+                frame = read_feature_rows(connection, features, first, last)
+                scored = pd.DataFrame(
+                    {
+                        "flight_id": frame["flight_id"],
+                        "partition_date": frame["flight_date"],
+                        "score": predict(spec.task, pipeline, prepare_features(frame, features))
+                        if len(frame)
+                        else [],
+                    }
+                )
+                replace_predictions(connection, spec.name, first, last, serving.version, scored)
             summary = connection.execute(
                 "SELECT count(*), avg(score), min(score), max(score) FROM ml.predictions "
                 "WHERE model_name = ? AND partition_date BETWEEN ? AND ?",

@@ -15,7 +15,7 @@ import dagster as dg
 
 from platform_assets.defs.automation.conditions import follows_new_days
 from platform_assets.defs.ml.model_keys import CHAMPION, PREDICTIONS, model_asset_key
-from platform_assets.defs.partitions import daily_partitions, partition_days
+from platform_assets.defs.partitions import daily_partitions, day_chunks, partition_days
 from platform_assets.defs.resources import WAREHOUSE_WRITER_POOL, PlatformData
 from platform_assets.lib.ml.features import read_feature_rows
 from platform_assets.lib.ml.spec import ModelSpec, load_drift_methods
@@ -136,42 +136,47 @@ def build_monitoring_asset(spec: ModelSpec) -> dg.AssetsDefinition:
         paths = platform_data.paths
         drift_frames, performance_frames, served_cache = [], [], {}
         with connect(paths.warehouse) as connection:
-            predicted = connection.execute(
-                "SELECT flight_id, partition_date, model_version, score FROM ml.predictions "
-                "WHERE model_name = ? AND partition_date BETWEEN ? AND ?",
-                [spec.name, days[0], days[-1]],
-            ).df()
-            if predicted.empty:
+            for first, last in day_chunks(days):
+                predicted = connection.execute(
+                    "SELECT flight_id, model_version, score FROM ml.predictions "
+                    "WHERE model_name = ? AND partition_date BETWEEN ? AND ?",
+                    [spec.name, first, last],
+                ).df()
+                for version_name in set(predicted["model_version"]) - set(served_cache):
+                    version = registry.get_version(connection, spec.name, version_name)
+                    served_cache[version_name] = _ServedVersion(
+                        connection, paths.artifacts, spec, version
+                    )
+                columns = sorted({f for s in served_cache.values() for f in s.features})
+                features = read_feature_rows(connection, [*columns, spec.target], first, last)
+                joined = features.merge(predicted, on="flight_id")
+                for (day, version_name), day_rows in joined.groupby(
+                    [joined["flight_date"].dt.date, "model_version"]
+                ):
+                    drift, drift_rows, performance_rows, rows, labelled = _monitor_day(
+                        spec, served_cache[version_name], day_rows, settings
+                    )
+                    for frames, metric_rows, count in (
+                        (drift_frames, drift_rows, rows),
+                        (performance_frames, performance_rows, labelled),
+                    ):
+                        frames.append(
+                            pd.DataFrame(
+                                [(day, m, float(v), version_name, count) for m, v in metric_rows],
+                                columns=[
+                                    "partition_date",
+                                    "metric",
+                                    "value",
+                                    "model_version",
+                                    "rows",
+                                ],
+                            )
+                        )
+            if not served_cache:
                 raise dg.Failure(
                     f"No predictions of '{spec.name}' for {days[0]} .. {days[-1]}: "
                     f"materialize ml/{spec.name}/predictions for these days first."
                 )
-            for version_name in predicted["model_version"].unique():
-                version = registry.get_version(connection, spec.name, version_name)
-                served_cache[version_name] = _ServedVersion(
-                    connection, paths.artifacts, spec, version
-                )
-            columns = sorted({f for s in served_cache.values() for f in s.features})
-            features = read_feature_rows(connection, [*columns, spec.target], days[0], days[-1])
-            joined = features.merge(
-                predicted[["flight_id", "model_version", "score"]], on="flight_id"
-            )
-            for (day, version_name), day_rows in joined.groupby(
-                [joined["flight_date"].dt.date, "model_version"]
-            ):
-                drift, drift_rows, performance_rows, rows, labelled = _monitor_day(
-                    spec, served_cache[version_name], day_rows, settings
-                )
-                for frames, metric_rows, count in (
-                    (drift_frames, drift_rows, rows),
-                    (performance_frames, performance_rows, labelled),
-                ):
-                    frames.append(
-                        pd.DataFrame(
-                            [(day, m, float(v), version_name, count) for m, v in metric_rows],
-                            columns=["partition_date", "metric", "value", "model_version", "rows"],
-                        )
-                    )
             for table, frames in (("drift", drift_frames), ("performance", performance_frames)):
                 replace_daily_metrics(
                     connection, table, spec.name, days[0], days[-1], pd.concat(frames)
