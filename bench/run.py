@@ -73,22 +73,29 @@ def main() -> None:
         root = work / name
         return {"PLATFORM_DATA_DIR": str(root)}
 
-    def reset(name: str):
+    def reset(name: str, source: Path = landing_root):
         def prepare():
             root = work / name
             shutil.rmtree(root, ignore_errors=True)
-            shutil.copytree(landing_root, root)
+            shutil.copytree(source, root)
 
         return prepare
 
-    platform_run = measure(
-        [PYTHON, "bench/backfill_platform.py", *YEAR],
-        env=fresh("b1_platform"),
-        prepare=reset("b1_platform"),
-    )
-    baseline_run = measure(
-        [PYTHON, "bench/backfill_baseline.py"], env=fresh("b1_base"), prepare=reset("b1_base")
-    )
+    def backfills(prefix: str, source: Path = landing_root):
+        """The platform's full-year backfill and the plain-DuckDB baseline, from `source`."""
+        platform = measure(
+            [PYTHON, "bench/backfill_platform.py", *YEAR],
+            env=fresh(f"{prefix}_platform"),
+            prepare=reset(f"{prefix}_platform", source),
+        )
+        baseline = measure(
+            [PYTHON, "bench/backfill_baseline.py"],
+            env=fresh(f"{prefix}_base"),
+            prepare=reset(f"{prefix}_base", source),
+        )
+        return platform, baseline
+
+    platform_run, baseline_run = backfills("b1")
     rows.append(
         ("B1 full-year backfill, ingest + dbt (s)", platform_run.wall_seconds,
          baseline_run.wall_seconds, "<= 60 s and <= baseline + 20 s")
@@ -148,22 +155,8 @@ def main() -> None:
         cwd=REPO, check=True,
     )  # fmt: skip
 
-    def reset_x10(name: str):
-        def prepare():
-            shutil.rmtree(work / name, ignore_errors=True)
-            shutil.copytree(ten_times, work / name)
-
-        return prepare
-
     x10_root = fresh("b4_platform")
-    x10_platform = measure(
-        [PYTHON, "bench/backfill_platform.py", *YEAR],
-        env=x10_root,
-        prepare=reset_x10("b4_platform"),
-    )
-    x10_baseline = measure(
-        [PYTHON, "bench/backfill_baseline.py"], env=fresh("b4_base"), prepare=reset_x10("b4_base")
-    )
+    x10_platform, x10_baseline = backfills("b4", ten_times)
     rows.append(
         ("B4 x10 backfill, ingest + dbt (s)", x10_platform.wall_seconds,
          x10_baseline.wall_seconds, "<= 2 x")

@@ -22,23 +22,11 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from docs.make_screenshots import CHROMIUM, CHROMIUM_ARGS, SKIP_COMMUNITY_DIALOG
 from platform_assets.lib.demo_data import REFERENCE_FOLDER, daily_file_name, replay
 from platform_assets.lib.paths import DataPaths
 from tests.test_dagster_dev import _query, dagster_dev  # noqa: F401 (a fixture, used by name)
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-# The webserver's "Join the Dagster community" dialog stays away once this is stored.
-SKIP_COMMUNITY_DIALOG = "window.localStorage.setItem('communityNux', JSON.stringify('1'))"
 PARTITION = "2013-01-02"
 STARTUP_TIMEOUT_SECONDS = 180
 RUN_TIMEOUT_SECONDS = 240
@@ -54,7 +42,7 @@ MATERIALIZATIONS_QUERY = """
 """
 
 pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason=f"Debian's chromium is not installed ({CHROMIUM} is absent)"
+    not Path(CHROMIUM).exists(), reason=f"Debian's chromium is not installed ({CHROMIUM} is absent)"
 )
 
 
@@ -146,7 +134,7 @@ def test_materialize_one_partition_from_the_ui(
     assert _partition_runs(port) == []
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.set_default_timeout(UI_TIMEOUT_MS)
         page.add_init_script(SKIP_COMMUNITY_DIALOG)
