@@ -10,10 +10,6 @@ since every writer is in the `warehouse_writer` pool) and no row may be missing 
 from __future__ import annotations
 
 import os
-import shutil
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -25,7 +21,7 @@ import pytest
 from platform_assets.lib.ml import registry
 from platform_assets.lib.warehouse import connect
 from tests.helpers import materialize_model_family, replay_days
-from tests.test_dagster_dev import REPO, _free_port, _query
+from tests.test_dagster_dev import _query, running_dagster_dev
 
 TEST_MODELS = Path(__file__).with_name("models_for_tests.yaml")
 LANDED = ("2013-01-01", "2013-02-14")
@@ -160,72 +156,43 @@ def test_a_backfill_a_retrain_and_a_landing_run_at_once_all_succeed(
     before = _row_counts(paths)
 
     home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
-    monkeypatch.setenv("DAGSTER_HOME", str(home))
-    port = _free_port()
+    monkeypatch.setenv("DAGSTER_HOME", str(home))  # this process reads the same instance
     log_path = tmp_path / "dagster_dev.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "dagster"),
-                "dev",
-                "-w",
-                "workspace.yaml",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(port),
-            ],  # fmt: skip
-            cwd=REPO,
-            env={**os.environ},
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-            start_new_session=True,
-        )
-        try:
-            deadline = time.monotonic() + 180
-            while time.monotonic() < deadline and server.poll() is None:
-                try:
-                    if _query(port, "{ assetNodes { id } }")["data"]["assetNodes"]:
-                        break
-                except (OSError, KeyError, TypeError):
-                    time.sleep(1)
-            assert server.poll() is None, log_path.read_text()[-3000:]
-            client = DagsterGraphQLClient("127.0.0.1", port_number=port)
-            backfill = _submit(
-                client,
-                ["raw/flights", "raw/weather", "marts/flight_features"],
-                {
-                    "dagster/asset_partition_range_start": BACKFILL[0],
-                    "dagster/asset_partition_range_end": BACKFILL[1],
-                },
-            )
-            retrain = _submit(
-                client,
-                [
-                    f"ml/delay_classifier/{step}"
-                    for step in ("training_set", "candidate", "evaluation", "champion")
-                ],  # fmt: skip
-                {"platform/retrain_model": "delay_classifier", "platform/retrain_reason": "test"},
-            )
-            with dg.DagsterInstance.get() as instance:
-                runs = _wait_for_runs(instance, [backfill, retrain])
-                failed = [run for run in runs if run.status != dg.DagsterRunStatus.SUCCESS]
-                assert not failed, [
-                    (r.job_name, r.tags, _failure_messages(instance, r)) for r in failed
-                ]
-                sensors = {
-                    state.instigator_name: state for state in instance.all_instigator_state()
-                }
-                storage = type(instance.run_storage).__name__
-                landing_cursor = sensors["landing_sensor"].instigator_data.cursor
-        finally:
-            os.killpg(server.pid, signal.SIGINT)
+    with running_dagster_dev(home, dict(os.environ), log_path) as (port, server):
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and server.poll() is None:
             try:
-                server.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
+                if _query(port, "{ assetNodes { id } }")["data"]["assetNodes"]:
+                    break
+            except (OSError, KeyError, TypeError):
+                time.sleep(1)
+        assert server.poll() is None, log_path.read_text()[-3000:]
+        client = DagsterGraphQLClient("127.0.0.1", port_number=port)
+        backfill = _submit(
+            client,
+            ["raw/flights", "raw/weather", "marts/flight_features"],
+            {
+                "dagster/asset_partition_range_start": BACKFILL[0],
+                "dagster/asset_partition_range_end": BACKFILL[1],
+            },
+        )
+        retrain = _submit(
+            client,
+            [
+                f"ml/delay_classifier/{step}"
+                for step in ("training_set", "candidate", "evaluation", "champion")
+            ],  # fmt: skip
+            {"platform/retrain_model": "delay_classifier", "platform/retrain_reason": "test"},
+        )
+        with dg.DagsterInstance.get() as instance:
+            runs = _wait_for_runs(instance, [backfill, retrain])
+            failed = [run for run in runs if run.status != dg.DagsterRunStatus.SUCCESS]
+            assert not failed, [
+                (r.job_name, r.tags, _failure_messages(instance, r)) for r in failed
+            ]
+            sensors = {state.instigator_name: state for state in instance.all_instigator_state()}
+            storage = type(instance.run_storage).__name__
+            landing_cursor = sensors["landing_sensor"].instigator_data.cursor
 
     assert len(runs) >= 3
     assert storage == ("PostgresRunStorage" if storage_env else "SqliteRunStorage")

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -36,42 +37,49 @@ def _query(port: int, query: str) -> dict:
         return json.load(response)
 
 
-@pytest.fixture
-def dagster_dev(tmp_path, data_paths):
-    """A real `dagster dev` on a free loopback port, with a DAGSTER_HOME using the repo's config."""
-    home = tmp_path / "dagster_home"
-    home.mkdir()
+@contextmanager
+def running_dagster_dev(home: Path, env: dict[str, str], log_path: Path):
+    """A real `dagster dev` on a free loopback port with `home` (holding the repo's config) as
+    DAGSTER_HOME; yields (port, process) and stops it with SIGINT, as Ctrl-C does."""
+    home.mkdir(exist_ok=True)
     shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
     port = _free_port()
-    log = (tmp_path / "dagster_dev.log").open("wb")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DAGSTER_PG_")}  # SQLite
-    env |= {"DAGSTER_HOME": str(home), "PLATFORM_DATA_DIR": str(data_paths.root)}
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "dagster"),
-            "dev",
-            "-w",
-            "workspace.yaml",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-        ],  # fmt: skip
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-        start_new_session=True,
-    )
-    try:
-        yield port, process, tmp_path / "dagster_dev.log"
-    finally:
-        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C sends: dagster dev shuts down cleanly
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "dagster"),
+                "dev",
+                "-w",
+                "workspace.yaml",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+            ],  # fmt: skip
+            cwd=REPO,
+            env={**env, "DAGSTER_HOME": str(home)},
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            start_new_session=True,
+        )
         try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-        log.close()
+            yield port, process
+        finally:
+            os.killpg(process.pid, signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def dagster_dev(tmp_path, data_paths):
+    """`dagster dev` on the test's data root, on the embedded (SQLite) instance storage."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DAGSTER_PG_")}
+    env["PLATFORM_DATA_DIR"] = str(data_paths.root)
+    log_path = tmp_path / "dagster_dev.log"
+    with running_dagster_dev(tmp_path / "dagster_home", env, log_path) as (port, process):
+        yield port, process, log_path
 
 
 def test_dagster_dev_serves_the_assets(dagster_dev):
