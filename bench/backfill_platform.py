@@ -3,6 +3,7 @@
 import sys
 
 import dagster as dg
+from platform_instance import platform_instance
 
 from platform_assets.defs.ingest.raw_assets import raw_assets
 from platform_assets.defs.resources import PlatformData
@@ -12,7 +13,7 @@ from platform_assets.lib.paths import DataPaths
 if __name__ == "__main__":
     paths = DataPaths.from_env()
     start, end = sys.argv[1], sys.argv[2]
-    with dg.instance_for_test() as instance:
+    with platform_instance() as instance:
         result = dg.materialize(
             [*raw_assets, *dbt_model_assets],
             instance=instance,

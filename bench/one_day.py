@@ -9,6 +9,7 @@ Usage: one_day.py YYYY-MM-DD, on a data root whose models are trained (bench/mod
 import sys
 
 import dagster as dg
+from platform_instance import platform_instance
 
 from platform_assets.defs.ingest.raw_assets import raw_assets
 from platform_assets.defs.ml.model_family import build_all_model_families
@@ -25,7 +26,7 @@ if __name__ == "__main__":
         if asset.key.path[0] == "monitoring" or asset.key.path[-1] == "predictions"
     ]
     resources = {"platform_data": PlatformData(data_dir=str(paths.root)), "dbt": dbt_resource}
-    with dg.instance_for_test() as instance:
+    with platform_instance() as instance:
         for assets in (daily_raw, [dbt_daily_tables, *model_steps]):
             result = dg.materialize(
                 assets, instance=instance, resources=resources, partition_key=sys.argv[1]

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import dagster as dg
 import pandas as pd
+from platform_instance import platform_instance
 
 from platform_assets.defs.ml.model_family import build_all_retraining_sensors
 from platform_assets.lib.ml import registry
@@ -57,7 +58,7 @@ if __name__ == "__main__":
     add_monitoring_year(paths, model)
     sensor = next(s for s in build_all_retraining_sensors() if s.name == f"retrain_{model}")
     timings = []
-    with dg.instance_for_test() as instance:
+    with platform_instance() as instance:
         for _ in range(RUNS):
             started = time.perf_counter()
             sensor(dg.build_sensor_context(instance=instance))

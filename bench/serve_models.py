@@ -7,6 +7,7 @@ whose feature table covers START..END.
 import sys
 
 import dagster as dg
+from platform_instance import platform_instance
 
 from platform_assets.defs.ml.model_family import build_model_family
 from platform_assets.defs.resources import PlatformData
@@ -27,7 +28,7 @@ def partition_range(start: str, end: str) -> dict[str, str]:
 
 
 def materialize(assets, paths: DataPaths, tags=None) -> None:
-    with dg.instance_for_test() as instance:
+    with platform_instance() as instance:
         result = dg.materialize(
             assets,
             instance=instance,

@@ -3,6 +3,7 @@
 import sys
 
 import dagster as dg
+from platform_instance import platform_instance
 
 from platform_assets.defs.ml.model_family import build_model_family
 from platform_assets.defs.resources import PlatformData
@@ -12,7 +13,7 @@ from platform_assets.lib.paths import DataPaths
 if __name__ == "__main__":
     paths = DataPaths.from_env()
     family = {a.key.path[-1]: a for a in build_model_family(load_model_specs()[sys.argv[1]])}
-    with dg.instance_for_test() as instance:
+    with platform_instance() as instance:
         result = dg.materialize(
             [family["training_set"], family["candidate"]],
             instance=instance,

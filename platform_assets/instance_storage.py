@@ -4,9 +4,9 @@
 `DAGSTER_PG_HOST` set, runs, event logs, schedules and sensor cursors go to PostgreSQL
 (dagster-postgres, the storage Dagster recommends for production); without it they stay in
 SQLite files under DAGSTER_HOME (or `./.dagster_home`, where `make dev` keeps it, when
-`dagster dev` runs without DAGSTER_HOME), Dagster's embedded default. The connection
-settings use the variable names of Dagster's own deployment guides, and the password never
-sits in a file.
+`dagster dev` runs without DAGSTER_HOME): Dagster's embedded default, with its event log
+keeping its connections open (`sqlite_event_log.py`). The connection settings use the
+variable names of Dagster's own deployment guides, and the password never sits in a file.
 """
 
 from __future__ import annotations
@@ -60,14 +60,14 @@ class EnvironmentSelectedStorage(DagsterStorage, ConfigurableClass):
     def from_config_value(cls, inst_data: ConfigurableClassData, config_value) -> DagsterStorage:
         settings = postgres_settings()
         if settings is None:
-            from dagster._core.storage.sqlite_storage import DagsterSqliteStorage
+            from platform_assets.sqlite_event_log import PooledSqliteStorage
 
             base_dir = (
                 config_value.get("base_dir")
                 or os.environ.get("DAGSTER_HOME")
                 or os.path.join(os.getcwd(), ".dagster_home")
             )
-            return DagsterSqliteStorage.from_local(base_dir, inst_data=inst_data)
+            return PooledSqliteStorage.from_local(base_dir, inst_data=inst_data)
         from dagster_postgres import DagsterPostgresStorage
         from dagster_postgres.utils import get_conn_string
 
