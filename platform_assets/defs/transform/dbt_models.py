@@ -12,10 +12,12 @@ import json
 import os
 import sys
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt.compat import DBT_PYTHON_VERSION
 
 from platform_assets.defs.partitions import daily_partitions, partition_days
 from platform_assets.defs.resources import WAREHOUSE_WRITER_POOL, PlatformData
@@ -111,7 +113,22 @@ def dbt_daily_tables(
 
 dbt_model_assets = [dbt_views, dbt_daily_tables]
 
+
+class InstalledDbtCliResource(DbtCliResource):
+    """dagster-dbt's dbt CLI resource, told the dbt version instead of asking the executable.
+
+    dagster-dbt runs `dbt --version` once per run to learn it, and dbt then asks PyPI for its
+    latest release: a network call at run time (it hangs where there is no network) and
+    1.7 s of every run that builds a dbt model. The executable is the dbt-core installed next
+    to this Python, so the package's version is the answer.
+    """
+
+    @cached_property
+    def _cli_version(self):
+        return DBT_PYTHON_VERSION
+
+
 # The dbt installed next to this Python, so the platform works without an activated venv.
-dbt_resource = DbtCliResource(
+dbt_resource = InstalledDbtCliResource(
     project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")
 )
