@@ -27,6 +27,22 @@ class PlatformDbtTranslator(DagsterDbtTranslator):
             )
         )
 
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project) -> dg.AssetSpec:
+        """Incremental models also depend directly on the sources they read through views.
+
+        Views are virtual, and Dagster orders a run's steps by the assets in that run only: a
+        run of the raw tables and the feature table, without the views (a backfill of the
+        daily assets, or those assets selected in the UI), built the features before the raw
+        days were loaded. The direct deps order it; the lineage through the views stays.
+        """
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        if not _is_incremental(manifest["nodes"].get(unique_id, {})):
+            return spec
+        sources = _sources_read_through_views(manifest, unique_id)
+        return spec.merge_attributes(
+            deps=[self.get_asset_spec(manifest, source, project).key for source in sources]
+        )
+
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "model":
             return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
@@ -35,7 +51,7 @@ class PlatformDbtTranslator(DagsterDbtTranslator):
     def get_automation_condition(
         self, dbt_resource_props: Mapping[str, Any]
     ) -> dg.AutomationCondition | None:
-        if dbt_resource_props.get("config", {}).get("materialized") == "incremental":
+        if _is_incremental(dbt_resource_props):
             return follows_new_days()
         return None
 
@@ -43,3 +59,22 @@ class PlatformDbtTranslator(DagsterDbtTranslator):
         if dbt_resource_props["resource_type"] == "model":
             return dbt_resource_props["schema"]
         return super().get_group_name(dbt_resource_props)
+
+
+def _is_incremental(dbt_resource_props: Mapping[str, Any]) -> bool:
+    return dbt_resource_props.get("config", {}).get("materialized") == "incremental"
+
+
+def _sources_read_through_views(manifest: Mapping[str, Any], unique_id: str) -> list[str]:
+    """The dbt sources a model reads directly or through views, in manifest order."""
+    sources, pending, seen = [], list(manifest["parent_map"][unique_id]), set()
+    while pending:
+        parent = pending.pop(0)
+        if parent in seen:
+            continue
+        seen.add(parent)
+        if parent.startswith("source."):
+            sources.append(parent)
+        elif manifest["nodes"][parent].get("config", {}).get("materialized") == "view":
+            pending.extend(manifest["parent_map"][parent])
+    return sources
