@@ -5,7 +5,11 @@ from __future__ import annotations
 import dagster as dg
 
 from platform_assets.defs.ingest.raw_assets import raw_assets
-from platform_assets.defs.transform.dbt_models import dbt_model_assets
+from platform_assets.defs.transform.dbt_models import (
+    DBT_PROJECT_DIR,
+    dbt_daily_tables,
+    dbt_model_assets,
+)
 from platform_assets.lib.warehouse import connect
 from tests.helpers import materialize_range, replay_days
 
@@ -25,6 +29,11 @@ TABLE_SNAPSHOTS |= {
 def _snapshot(paths) -> dict[str, list]:
     with connect(paths.warehouse, read_only=True) as connection:
         return {table: connection.execute(sql).fetchall() for table, sql in TABLE_SNAPSHOTS.items()}
+
+
+def _dbt_target_folders(run_id: str) -> list:
+    """The folders the run's dbt invocations left under dbt_project/target."""
+    return list((DBT_PROJECT_DIR / "target").glob(f"*-{run_id[:7]}-*"))
 
 
 def _latest_metadata(instance, key: dg.AssetKey, partition: str) -> dict:
@@ -59,6 +68,7 @@ def test_real_days_reach_the_feature_table_and_a_rerun_changes_nothing(data_path
     assert checks and all(check.passed for check in checks), [
         check.check_name for check in checks if not check.passed
     ]
+    assert _dbt_target_folders(result.run_id) == []
 
     metadata = _latest_metadata(instance, RAW_FLIGHTS, "2013-01-02")
     read, loaded, rejected = (
@@ -91,6 +101,24 @@ def test_a_full_year_backfill_is_one_run_and_keeps_every_flight(data_paths, inst
     assert rejected == 0
 
 
+def test_a_run_of_the_daily_assets_without_the_views_loads_raw_days_before_features(
+    data_paths, instance
+):
+    """A backfill of the daily assets (or those selected in the UI) leaves the views out."""
+    replay_days(data_paths, "2013-01-01", "2013-01-03")
+    assert materialize_range(ASSETS, data_paths, instance, "2013-01-01", "2013-01-01").success
+    daily = [asset for asset in raw_assets if asset.partitions_def] + [dbt_daily_tables]
+
+    result = materialize_range(daily, data_paths, instance, "2013-01-01", "2013-01-03")
+    assert result.success
+    with connect(data_paths.warehouse, read_only=True) as connection:
+        features, raw = connection.execute(
+            "SELECT (SELECT count(*) FROM marts.flight_features), "
+            "(SELECT count(*) FROM raw.flights)"
+        ).fetchone()
+    assert features == raw > 842
+
+
 def test_a_missing_landing_file_fails_the_run_and_keeps_earlier_partitions(data_paths, instance):
     replay_days(data_paths, "2013-01-01", "2013-01-02")
     assert materialize_range(ASSETS, data_paths, instance, "2013-01-01", "2013-01-01").success
@@ -103,3 +131,17 @@ def test_a_missing_landing_file_fails_the_run_and_keeps_earlier_partitions(data_
     with connect(data_paths.warehouse, read_only=True) as connection:
         kept = connection.execute("SELECT count(*) FROM marts.flight_features").fetchone()[0]
     assert kept == 842
+
+
+def test_a_failed_dbt_test_fails_the_run_and_keeps_its_dbt_folder_to_inspect(data_paths, instance):
+    replay_days(data_paths, "2013-01-01", "2013-01-03")
+    weather = data_paths.landing / "weather" / "2013-01-02.csv"
+    weather.write_text(weather.read_text().splitlines()[0] + "\n")  # the day's weather missing
+
+    result = materialize_range(ASSETS, data_paths, instance, "2013-01-01", "2013-01-03")
+    assert not result.success
+    checks = result.get_asset_check_evaluations()
+    failed = [check.check_name for check in checks if not check.passed]
+    assert any("weather_coverage" in name for name in failed), failed
+    kept = _dbt_target_folders(result.run_id)
+    assert any((folder / "run_results.json").exists() for folder in kept), kept
