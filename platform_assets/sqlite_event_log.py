@@ -23,10 +23,13 @@ from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     INDEX_SHARD_NAME,
     SQLITE_BUSY_TIMEOUT_SECONDS,
     SqliteEventLogStorage,
+    SqliteEventLogStorageWatchdog,
 )
 from dagster._core.storage.sqlite_storage import DagsterSqliteStorage, _event_logs_directory
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection, Engine
+from watchdog.events import FileSystemEvent, PatternMatchingEventHandler
+from watchdog.observers import Observer
 
 OPEN_RUN_DATABASES = 8
 
@@ -76,6 +79,32 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     def dispose(self) -> None:
         self._dispose_engines()
         super().dispose()
+
+    def watch(self, run_id: str, cursor: str | None, callback) -> None:
+        # Dagster's `watch` with a watchdog that also reacts to the write-ahead log: with a
+        # connection kept open, SQLite appends a run's events there and seldom touches the
+        # database file, which is all Dagster's watchdog listens to (the UI's live run logs).
+        if not self._obs:
+            self._obs = Observer()
+            self._obs.start()
+        watchdog = _RunLogWatchdog(self, run_id, callback, cursor)
+        self._watchers[run_id][callback] = (
+            watchdog,
+            self._obs.schedule(watchdog, self._base_dir, recursive=True),
+        )
+
+
+class _RunLogWatchdog(SqliteEventLogStorageWatchdog):
+    """Dagster's run-log watchdog, woken by changes to the run's database or its WAL."""
+
+    def __init__(self, event_log_storage, run_id, callback, cursor):
+        super().__init__(event_log_storage, run_id, callback, cursor)
+        PatternMatchingEventHandler.__init__(
+            self, patterns=[self._log_path, f"{self._log_path}-wal"]
+        )
+
+    def on_modified(self, event: FileSystemEvent) -> None:
+        self._process_log()
 
 
 class PooledSqliteStorage(DagsterSqliteStorage):

@@ -7,11 +7,14 @@ open per run ever seen by a long-lived process.
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import dagster as dg
 import pytest
+from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from dagster._core.utils import make_new_run_id
 
 from platform_assets.sqlite_event_log import OPEN_RUN_DATABASES, PooledSqliteEventLogStorage
 
@@ -119,3 +122,36 @@ def test_a_long_lived_process_holds_a_bounded_number_of_run_files_open(platform_
         assert f"{run_ids[0]}.db" not in open_now
         # A run whose file was closed is read again on demand.
         assert instance.all_logs(run_ids[0])
+
+
+def test_a_watcher_sees_each_event_as_another_process_writes_it(platform_home):
+    """The UI's live run logs: the webserver watches a run's file while a run worker writes."""
+    runs_folder = str(platform_home / "history" / "runs")
+    writer = PooledSqliteEventLogStorage(runs_folder)
+    watcher = PooledSqliteEventLogStorage(runs_folder)
+    run_id = make_new_run_id()
+    writer.store_event(_log_entry(run_id, "before the watch"))
+    seen: list[str] = []
+    watcher.watch(run_id, None, lambda entry, cursor: seen.append(entry.user_message))
+    try:
+        for number in range(5):
+            writer.store_event(_log_entry(run_id, f"event {number}"))
+            deadline = time.monotonic() + 10
+            while f"event {number}" not in seen and time.monotonic() < deadline:
+                time.sleep(0.05)
+        assert [message for message in seen if message.startswith("event")] == [
+            f"event {number}" for number in range(5)
+        ]
+    finally:
+        watcher.dispose()
+        writer.dispose()
+
+
+def _log_entry(run_id: str, message: str) -> EventLogEntry:
+    return EventLogEntry(
+        error_info=None,
+        level="INFO",
+        user_message=message,
+        run_id=run_id,
+        timestamp=time.time(),
+    )
