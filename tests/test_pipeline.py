@@ -143,5 +143,8 @@ def test_a_failed_dbt_test_fails_the_run_and_keeps_its_dbt_folder_to_inspect(dat
     checks = result.get_asset_check_evaluations()
     failed = [check.check_name for check in checks if not check.passed]
     assert any("weather_coverage" in name for name in failed), failed
+    # No day of the failed build counts as materialized: automation must not carry it on.
+    materialized = instance.get_materialized_partitions(FEATURES)
+    assert materialized == set(), materialized
     kept = _dbt_target_folders(result.run_id)
     assert any((folder / "run_results.json").exists() for folder in kept), kept

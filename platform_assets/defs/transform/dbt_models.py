@@ -31,6 +31,7 @@ from platform_assets.lib.warehouse import connect
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[3] / "dbt_project"
 FEATURE_TABLE = "marts.flight_features"
 FEATURE_TABLE_KEY = dg.AssetKey(["marts", "flight_features"])
+CHECK_RESULTS = (dg.AssetCheckResult, dg.AssetCheckEvaluation)
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 if not dbt_project.manifest_path.exists():
@@ -64,18 +65,21 @@ def _run_dbt_build(
 ) -> Iterator:
     """`dbt build` of the selected models and their tests; its events, yielded once dbt exits.
 
-    A failed build still yields what dbt reported (the failed tests become failed asset
-    checks a user sees on the asset), then fails the step. Each invocation writes a folder
-    under dbt_project/target (manifest, compiled SQL, run results: about 2 MB, so a year of
-    daily runs left 1.5 GB): a successful build's folder is removed, a failed one kept to
-    inspect.
+    A failed build yields only its test results (the failed tests become failed asset
+    checks a user sees on the asset), then fails the step: no model of it is recorded as
+    materialized, so automation does not carry its days downstream. Each invocation writes
+    a folder under dbt_project/target (manifest, compiled SQL, run results: about 2 MB, so a
+    year of daily runs left 1.5 GB): a successful build's folder is removed, a failed one
+    kept to inspect.
     """
     # dbt runs in the project folder: give it the data root as an absolute path.
     os.environ["PLATFORM_DATA_DIR"] = str(platform_data.paths.root)
     invocation = dbt.cli(["build", *extra_arguments], context=context, raise_on_error=False)
-    yield from list(invocation.stream())
+    events = list(invocation.stream())
     if not invocation.is_successful():
+        yield from (event for event in events if isinstance(event, CHECK_RESULTS))
         raise invocation.get_error()
+    yield from events
     shutil.rmtree(invocation.target_path, ignore_errors=True)
 
 
