@@ -36,12 +36,18 @@ class PlatformDbtTranslator(DagsterDbtTranslator):
         days were loaded. The direct deps order it; the lineage through the views stays.
         """
         spec = super().get_asset_spec(manifest, unique_id, project)
-        if not _is_incremental(manifest["nodes"].get(unique_id, {})):
+        model = manifest["nodes"].get(unique_id, {})
+        if not _is_incremental(model):
             return spec
-        sources = _sources_read_through_views(manifest, unique_id)
-        return spec.merge_attributes(
-            deps=[self.get_asset_spec(manifest, source, project).key for source in sources]
-        )
+        already = {dep.asset_key for dep in spec.deps}
+        deps = []
+        for source in _sources_read_through_views(manifest, unique_id):
+            key = self.get_asset_spec(manifest, source, project).key
+            if key not in already:
+                source_props = self.get_resource_props(manifest, source)
+                mapping = self.get_partition_mapping(model, source_props)
+                deps.append(dg.AssetDep(key, partition_mapping=mapping))
+        return spec.merge_attributes(deps=deps)
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "model":
