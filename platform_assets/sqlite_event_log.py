@@ -69,13 +69,10 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
             with engine.connect() as connection, connection.begin():
                 yield connection
 
-    def _dispose_engines(self) -> None:
+    def dispose(self) -> None:
         with self._db_lock:
             while self._engines:
                 self._engines.popitem()[1].dispose()
-
-    def dispose(self) -> None:
-        self._dispose_engines()
         super().dispose()
 
 
