@@ -6,8 +6,9 @@ A partition range run writes an event per partition and asset (a year's first lo
 ingest and dbt: about 5,600); that churn was half of its wall time (py-spy). This subclass
 keeps an engine per database file and the index database's connection open; run files are
 still closed after each write, as Dagster does, because the checkpoint SQLite runs on that
-close is what Dagster's watcher of a run's live logs (the UI) listens for. Measured on the
-year's first load in-process, idle machine: 55 s with Dagster's storage, 35 s with this one.
+close is what Dagster's watcher of a run's live logs (the UI) listens for. The year's first
+load in-process, idle machine: 55 s with Dagster's storage and no other change, 35 s with
+this one and the other speed changes of bench/RESULTS.md's run (README, Speed).
 
 The engines of run files are kept for the most recent runs only, so a long-lived webserver
 or daemon does not grow with every run it has seen. The files, their schema and SQLite's
