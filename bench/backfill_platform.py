@@ -15,7 +15,7 @@ import sys
 import dagster as dg
 from platform_instance import platform_instance
 
-from platform_assets.defs.ingest.raw_assets import raw_assets
+from platform_assets.defs.ingest.raw_assets import daily_raw_assets, raw_assets
 from platform_assets.defs.resources import PlatformData
 from platform_assets.defs.transform.dbt_models import (
     dbt_daily_tables,
@@ -28,7 +28,7 @@ if __name__ == "__main__":
     paths = DataPaths.from_env()
     start, end, *options = sys.argv[1:]
     if options == ["--daily"]:
-        assets = [asset for asset in raw_assets if asset.partitions_def] + [dbt_daily_tables]
+        assets = [*daily_raw_assets, dbt_daily_tables]
     else:
         assets = [*raw_assets, *dbt_model_assets]
     with platform_instance() as instance:

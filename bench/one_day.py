@@ -11,7 +11,7 @@ import sys
 import dagster as dg
 from platform_instance import platform_instance
 
-from platform_assets.defs.ingest.raw_assets import raw_assets
+from platform_assets.defs.ingest.raw_assets import daily_raw_assets
 from platform_assets.defs.ml.model_family import build_all_model_families
 from platform_assets.defs.resources import PlatformData
 from platform_assets.defs.transform.dbt_models import dbt_daily_tables, dbt_resource
@@ -19,7 +19,6 @@ from platform_assets.lib.paths import DataPaths
 
 if __name__ == "__main__":
     paths = DataPaths.from_env()
-    daily_raw = [asset for asset in raw_assets if asset.partitions_def is not None]
     model_steps = [
         asset
         for asset in build_all_model_families()
@@ -27,7 +26,7 @@ if __name__ == "__main__":
     ]
     resources = {"platform_data": PlatformData(data_dir=str(paths.root)), "dbt": dbt_resource}
     with platform_instance() as instance:
-        for assets in (daily_raw, [dbt_daily_tables, *model_steps]):
+        for assets in (daily_raw_assets, [dbt_daily_tables, *model_steps]):
             result = dg.materialize(
                 assets, instance=instance, resources=resources, partition_key=sys.argv[1]
             )

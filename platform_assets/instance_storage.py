@@ -5,8 +5,9 @@
 (dagster-postgres, the storage Dagster recommends for production); without it they stay in
 SQLite files under DAGSTER_HOME (or `./.dagster_home`, where `make dev` keeps it, when
 `dagster dev` runs without DAGSTER_HOME): Dagster's embedded default, with its event log
-keeping its connections open (`sqlite_event_log.py`). The connection settings use the
-variable names of Dagster's own deployment guides, and the password never sits in a file.
+keeping its database engines instead of making one per event (`sqlite_event_log.py`).
+The connection settings use the variable names of Dagster's own deployment guides, and the
+password never sits in a file.
 """
 
 from __future__ import annotations

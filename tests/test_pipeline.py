@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from platform_assets.defs.ingest.raw_assets import raw_assets
+from platform_assets.defs.ingest.raw_assets import daily_raw_assets, raw_assets
 from platform_assets.defs.transform.dbt_models import (
     DBT_PROJECT_DIR,
     dbt_daily_tables,
@@ -107,7 +107,7 @@ def test_a_run_of_the_daily_assets_without_the_views_loads_raw_days_before_featu
     """A backfill of the daily assets (or those selected in the UI) leaves the views out."""
     replay_days(data_paths, "2013-01-01", "2013-01-03")
     assert materialize_range(ASSETS, data_paths, instance, "2013-01-01", "2013-01-01").success
-    daily = [asset for asset in raw_assets if asset.partitions_def] + [dbt_daily_tables]
+    daily = [*daily_raw_assets, dbt_daily_tables]
 
     result = materialize_range(daily, data_paths, instance, "2013-01-01", "2013-01-03")
     assert result.success

@@ -89,3 +89,5 @@ def build_raw_asset(source: RawSource) -> dg.AssetsDefinition:
 
 
 raw_assets = [build_raw_asset(source) for source in ALL_SOURCES]
+# What a backfill of a range of days loads: the reference tables are loaded once, not per day.
+daily_raw_assets = [asset for asset in raw_assets if asset.partitions_def is not None]
