@@ -14,7 +14,7 @@ import pandas as pd
 from platform_instance import platform_instance
 
 from platform_assets.defs.ml.model_family import build_all_retraining_sensors
-from platform_assets.lib.ml import registry
+from platform_assets.lib.ml import champion_alias, registry
 from platform_assets.lib.monitoring.monitoring_store import replace_daily_metrics
 from platform_assets.lib.paths import DataPaths
 from platform_assets.lib.warehouse import connect
@@ -30,7 +30,7 @@ def add_monitoring_year(paths: DataPaths, model_name: str) -> None:
             latest = max(
                 registry.list_versions(connection, model_name), key=lambda v: v.version_number
             )
-            serving = registry.promote(
+            serving = champion_alias.promote(
                 connection,
                 paths.artifacts,
                 model_name,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from platform_assets.demo import run_demo, write_summary
+from platform_assets.cli.demo import run_demo, write_summary
 from platform_assets.lib.warehouse import connect
 
 SHORT_MODELS = """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from platform_assets.cli import main
+from platform_assets.cli.main import main
 from platform_assets.lib.demo_data import landing_is_empty, replay
 from platform_assets.lib.raw_contract import FLIGHTS, WEATHER
 

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression
 
-from platform_assets.cli import main
+from platform_assets.cli.main import main
 from platform_assets.defs.automation.landing_sensor import landing_sensor
 from platform_assets.defs.automation.schedules import next_demo_day
 from platform_assets.defs.ingest.raw_assets import raw_assets

@@ -16,10 +16,10 @@ import pytest
 import sklearn
 from sklearn.linear_model import LogisticRegression
 
-from platform_assets.lib.ml import registry
-from platform_assets.lib.ml.registry import ArtifactIntegrityError
+from platform_assets.cli.models import add_models_commands
+from platform_assets.lib.ml import champion_alias, registry
+from platform_assets.lib.ml.artifacts import ArtifactIntegrityError
 from platform_assets.lib.warehouse import connect
-from platform_assets.registry_cli import add_models_commands
 
 MODEL = "delay_classifier"
 
@@ -124,7 +124,7 @@ def test_a_tampered_artifact_is_refused_at_load_and_at_promote(data_paths):
     artifacts = data_paths.artifacts
     with connect(data_paths.warehouse) as connection:
         _register(connection, artifacts, seed=0)
-        registry.promote(connection, artifacts, MODEL, "v1", reason="first", actor="test")
+        champion_alias.promote(connection, artifacts, MODEL, "v1", reason="first", actor="test")
         candidate = _register(connection, artifacts, seed=1)
         path = artifacts / candidate.artifact_path
         _tamper(path)
@@ -134,7 +134,9 @@ def test_a_tampered_artifact_is_refused_at_load_and_at_promote(data_paths):
         with pytest.raises(ArtifactIntegrityError) as refused:
             registry.load_model(connection, artifacts, MODEL, "v2")
         with pytest.raises(ArtifactIntegrityError):
-            registry.promote(connection, artifacts, MODEL, "v2", reason="better", actor="test")
+            champion_alias.promote(
+                connection, artifacts, MODEL, "v2", reason="better", actor="test"
+            )
 
         assert registry.champion(connection, MODEL).version == "v1"
         assert registry.get_version(connection, MODEL, "v2").alias == "candidate"
@@ -157,30 +159,36 @@ def test_promote_and_rollback_move_aliases_and_write_the_audit_trail(data_paths)
         for seed in range(3):
             _register(connection, artifacts, seed=seed)
         # v1 and v2 were archived by newer candidates; promotion can still bring them in.
-        first = registry.promote(connection, artifacts, MODEL, "v1", reason="baseline", actor="a")
+        first = champion_alias.promote(
+            connection, artifacts, MODEL, "v1", reason="baseline", actor="a"
+        )
         assert first.alias == "champion"
         with pytest.raises(ValueError, match="already the champion"):
-            registry.promote(connection, artifacts, MODEL, "v1", reason="again", actor="a")
+            champion_alias.promote(connection, artifacts, MODEL, "v1", reason="again", actor="a")
         with pytest.raises(ValueError, match="no earlier champion"):
-            registry.rollback(connection, artifacts, MODEL, reason="oops", actor="a")
-        registry.promote(connection, artifacts, MODEL, "v2", reason="better", actor="b")
-        registry.promote(connection, artifacts, MODEL, "v3", reason="best", actor="c")
+            champion_alias.rollback(connection, artifacts, MODEL, reason="oops", actor="a")
+        champion_alias.promote(connection, artifacts, MODEL, "v2", reason="better", actor="b")
+        champion_alias.promote(connection, artifacts, MODEL, "v3", reason="best", actor="c")
         assert [v.alias for v in registry.list_versions(connection, MODEL)] == [
             "archived",
             "archived",
             "champion",
         ]
 
-        restored = registry.rollback(connection, artifacts, MODEL, reason="v3 drifts", actor="d")
+        restored = champion_alias.rollback(
+            connection, artifacts, MODEL, reason="v3 drifts", actor="d"
+        )
         assert restored.version == "v2"
         assert (
-            registry.rollback(connection, artifacts, MODEL, reason="v2 too", actor="d").version
+            champion_alias.rollback(
+                connection, artifacts, MODEL, reason="v2 too", actor="d"
+            ).version
             == "v1"
         )
         aliases = {v.version: v.alias for v in registry.list_versions(connection, MODEL)}
         assert aliases == {"v1": "champion", "v2": "archived", "v3": "archived"}
         with pytest.raises(ValueError, match="no earlier champion"):
-            registry.rollback(connection, artifacts, MODEL, reason="again", actor="d")
+            champion_alias.rollback(connection, artifacts, MODEL, reason="again", actor="d")
         events = registry.alias_history(connection, MODEL)
 
     moves = [(e.version, e.action, e.from_alias, e.to_alias) for e in events[5:]]
@@ -202,7 +210,7 @@ def test_the_first_candidate_becomes_champion(data_paths):
     with connect(data_paths.warehouse) as connection:
         _register(connection, data_paths.artifacts)
         assert registry.champion(connection, MODEL) is None
-        registry.promote(
+        champion_alias.promote(
             connection, data_paths.artifacts, MODEL, "v1", reason="first model", actor="test"
         )
         assert registry.champion(connection, MODEL).version == "v1"
@@ -250,7 +258,9 @@ def test_cli_lists_shows_promotes_and_rolls_back(data_paths, capsys):
         _run_cli("models", "list")
     with connect(data_paths.warehouse) as connection:
         _register(connection, data_paths.artifacts, seed=0)
-        registry.promote(connection, data_paths.artifacts, MODEL, "v1", reason="first", actor="t")
+        champion_alias.promote(
+            connection, data_paths.artifacts, MODEL, "v1", reason="first", actor="t"
+        )
         _register(connection, data_paths.artifacts, seed=1)
 
     assert _run_cli("models", "promote", MODEL, "v2", "--reason", "better recall") == 0

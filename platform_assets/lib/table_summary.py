@@ -11,6 +11,8 @@ from typing import Any
 
 import duckdb
 
+from platform_assets.lib.warehouse import quote_identifier
+
 PREVIEW_ROWS = 5
 TOP_VALUES = 3
 MAX_TOP_VALUE_DISTINCT = 1000  # more distinct values than this: a key, shown as a range
@@ -57,11 +59,6 @@ def preview_markdown(
     return markdown_table(columns, result.fetchall())
 
 
-def _quoted(name: str) -> str:
-    """A column name as a DuckDB identifier."""
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _column_statistics(
     connection: duckdb.DuckDBPyConnection, table: str, relation: str, params: Sequence
 ) -> list[tuple[str, str, Any, Any, int, float]]:
@@ -74,7 +71,7 @@ def _column_statistics(
     columns = column_types(connection, table)
     aggregates = ["count(*)"]
     for name, _ in columns:
-        quoted = _quoted(name)
+        quoted = quote_identifier(name)
         aggregates += [
             f"min({quoted})",
             f"max({quoted})",
@@ -109,7 +106,9 @@ def column_profile_markdown(
     ]
     top_values: dict[str, list[str]] = {}
     if categorical:
-        quoted = ", ".join(f"CAST({_quoted(n)} AS VARCHAR) AS {_quoted(n)}" for n in categorical)
+        quoted = ", ".join(
+            f"CAST({quote_identifier(n)} AS VARCHAR) AS {quote_identifier(n)}" for n in categorical
+        )
         counts = connection.execute(
             f"""
             WITH counted AS (

@@ -73,3 +73,13 @@ def transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
 def quote_identifier(name: str) -> str:
     """Quote a column or table name for SQL (names like `hour` are keywords in DuckDB)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def table_exists(connection: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether `schema.table` exists: readers of a fresh warehouse find nothing, not an error."""
+    schema, name = table.split(".")
+    found = connection.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, name],
+    ).fetchone()[0]
+    return found > 0

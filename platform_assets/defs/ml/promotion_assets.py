@@ -195,7 +195,7 @@ def build_champion_asset(spec: ModelSpec) -> dg.AssetsDefinition:
     def champion(
         context: dg.AssetExecutionContext, platform_data: PlatformData
     ) -> dg.MaterializeResult:
-        from platform_assets.lib.ml import registry
+        from platform_assets.lib.ml import champion_alias, registry
 
         with connect(platform_data.paths.warehouse) as connection:
             candidate = _awaiting_candidate(connection, spec)
@@ -211,7 +211,7 @@ def build_champion_asset(spec: ModelSpec) -> dg.AssetsDefinition:
                     f"promotion gate; the champion is unchanged. {verdict.reason}"
                 )
             previous = registry.champion(connection, spec.name)
-            promoted = registry.promote(
+            promoted = champion_alias.promote(
                 connection,
                 platform_data.paths.artifacts,
                 spec.name,

@@ -15,27 +15,17 @@ from platform_assets.lib.monitoring.monitoring_store import (
     last_triggered_as_of,
 )
 from platform_assets.lib.monitoring.retraining_policy import ModelState
+from platform_assets.lib.warehouse import table_exists
 
 
 def labelled_days(connection: duckdb.DuckDBPyConnection, label: str) -> tuple[int, date | None]:
     """How many days of the feature table have labelled flights, and the latest of them."""
-    if not _table_exists(connection, FEATURE_TABLE):
+    if not table_exists(connection, FEATURE_TABLE):
         return 0, None
     return connection.execute(
         f"SELECT count(DISTINCT flight_date), max(flight_date) FROM {FEATURE_TABLE} "
         f'WHERE "{label}" IS NOT NULL'
     ).fetchone()
-
-
-def _table_exists(connection: duckdb.DuckDBPyConnection, table: str) -> bool:
-    schema, name = table.split(".")
-    return bool(
-        connection.execute(
-            "SELECT count(*) FROM information_schema.tables "
-            "WHERE table_schema = ? AND table_name = ?",
-            [schema, name],
-        ).fetchone()[0]
-    )
 
 
 def gather_model_state(

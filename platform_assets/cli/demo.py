@@ -21,7 +21,7 @@ import dagster as dg
 from platform_assets.lib.demo_data import replay
 from platform_assets.lib.paths import DataPaths
 from platform_assets.lib.table_summary import markdown_table
-from platform_assets.lib.warehouse import connect
+from platform_assets.lib.warehouse import connect, table_exists
 
 
 @dataclass
@@ -120,11 +120,7 @@ def _champions(paths: DataPaths) -> dict[str, str]:
     if not paths.warehouse.exists():
         return {}
     with connect(paths.warehouse, read_only=True) as connection:
-        exists = connection.execute(
-            "SELECT count(*) FROM information_schema.tables "
-            "WHERE table_schema = 'ml' AND table_name = 'model_versions'"
-        ).fetchone()[0]
-        if not exists:
+        if not table_exists(connection, "ml.model_versions"):
             return {}
         return dict(
             connection.execute(

@@ -6,9 +6,9 @@ import argparse
 import sys
 from datetime import date
 
+from platform_assets.cli.models import add_models_commands
 from platform_assets.lib.demo_data import landing_is_empty, replay
 from platform_assets.lib.paths import DataPaths
-from platform_assets.registry_cli import add_models_commands
 
 
 def _day(text: str) -> date:
@@ -31,7 +31,7 @@ def _replay(arguments: argparse.Namespace) -> int:
 
 
 def _demo(arguments: argparse.Namespace) -> int:
-    from platform_assets.demo import run_demo, write_summary
+    from platform_assets.cli.demo import run_demo, write_summary
 
     paths = DataPaths.from_env()
     if paths.warehouse.exists():
@@ -45,7 +45,7 @@ def _demo(arguments: argparse.Namespace) -> int:
 
 
 def _backtest(arguments: argparse.Namespace) -> int:
-    from platform_assets.backtest_report import write_backtest
+    from platform_assets.cli.backtest import write_backtest
 
     text = write_backtest(DataPaths.from_env(), arguments.tune)
     print("\n".join(line for line in text.splitlines() if "base64" not in line))

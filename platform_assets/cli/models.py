@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 import duckdb
 
-from platform_assets.lib.ml import registry
+from platform_assets.lib.ml import champion_alias, registry
 from platform_assets.lib.paths import DataPaths
 from platform_assets.lib.warehouse import connect
 
@@ -125,7 +125,7 @@ def _show(arguments: argparse.Namespace) -> int:
 def _promote(arguments: argparse.Namespace) -> int:
     with _open_warehouse(read_only=False) as connection:
         previous = registry.champion(connection, arguments.name)
-        promoted = registry.promote(
+        promoted = champion_alias.promote(
             connection,
             DataPaths.from_env().artifacts,
             arguments.name,
@@ -141,7 +141,7 @@ def _promote(arguments: argparse.Namespace) -> int:
 def _rollback(arguments: argparse.Namespace) -> int:
     with _open_warehouse(read_only=False) as connection:
         previous = registry.champion(connection, arguments.name)
-        restored = registry.rollback(
+        restored = champion_alias.rollback(
             connection,
             DataPaths.from_env().artifacts,
             arguments.name,
