@@ -1,7 +1,7 @@
 """Runs at the same moment through the daemon's run queue, on each instance storage.
 
-A real `dagster dev` (webserver and daemon) with the repo's `dagster.yaml`: once on the
-embedded SQLite storage and once on PostgreSQL (when PLATFORM_TEST_PG_URL names a server, as
+A real `dagster dev` (webserver and daemon) with the repo's `dagster.yaml` (Dagster's SQLite
+storage) and once with `dagster.postgres.yaml` (when PLATFORM_TEST_PG_URL names a server, as
 in CI). A 30-day backfill and a retrain are submitted the way the UI submits them while the
 landing sensor starts its own ingest run: every run must succeed (no DuckDB lock failure,
 since every writer is in the `warehouse_writer` pool) and no row may be missing or doubled.
@@ -20,7 +20,7 @@ import pytest
 
 from platform_assets.lib.ml import registry
 from platform_assets.lib.warehouse import connect
-from tests.helpers import materialize_model_family, replay_days
+from tests.helpers import materialize_model_family, model_family, replay_days
 from tests.test_dagster_dev import _query, running_dagster_dev
 
 TEST_MODELS = Path(__file__).with_name("models_for_tests.yaml")
@@ -49,10 +49,9 @@ UNFINISHED = {
     ]
 )
 def storage_env(request, monkeypatch):
-    """The environment that selects the instance storage; PostgreSQL gets a database per test."""
+    """The instance file and its environment; PostgreSQL gets a database per test."""
     if request.param == "sqlite":
-        monkeypatch.delenv("DAGSTER_PG_HOST", raising=False)
-        yield {}
+        yield "dagster.yaml", {}
         return
     import psycopg2
 
@@ -71,7 +70,7 @@ def storage_env(request, monkeypatch):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     try:
-        yield env
+        yield "dagster.postgres.yaml", env
     finally:
         admin.cursor().execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
         admin.close()
@@ -140,13 +139,13 @@ def test_a_backfill_a_retrain_and_a_landing_run_at_once_all_succeed(
 ):
     from dagster_graphql import DagsterGraphQLClient
 
-    from platform_assets.defs.ml.model_family import build_model_family
     from platform_assets.lib.ml.spec import load_model_specs
 
     monkeypatch.setenv("PLATFORM_MODELS_FILE", str(TEST_MODELS))
+    instance_file, _ = storage_env
     paths = ml_data_paths
     replay_days(paths, *LANDED)
-    family = {a.key.path[-1]: a for a in build_model_family(load_model_specs()["delay_classifier"])}
+    family = model_family(load_model_specs()["delay_classifier"])
     training = [family[s] for s in ("training_set", "candidate", "evaluation", "champion")]
     # A deliberately weak champion, so that the retrain below clears the promotion gate.
     weak = {"hyperparameters": {"max_iter": 2, "max_depth": 2, "early_stopping": False}}
@@ -158,7 +157,7 @@ def test_a_backfill_a_retrain_and_a_landing_run_at_once_all_succeed(
     home = tmp_path / "dagster_home"
     monkeypatch.setenv("DAGSTER_HOME", str(home))  # this process reads the same instance
     log_path = tmp_path / "dagster_dev.log"
-    with running_dagster_dev(home, dict(os.environ), log_path) as (port, server):
+    with running_dagster_dev(home, dict(os.environ), log_path, instance_file) as (port, server):
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline and server.poll() is None:
             try:
@@ -195,7 +194,7 @@ def test_a_backfill_a_retrain_and_a_landing_run_at_once_all_succeed(
             landing_cursor = sensors["landing_sensor"].instigator_data.cursor
 
     assert len(runs) >= 3
-    assert storage == ("PostgresRunStorage" if storage_env else "SqliteRunStorage")
+    assert storage == ("PostgresRunStorage" if "postgres" in instance_file else "SqliteRunStorage")
     assert landing_cursor, "the landing sensor kept no cursor in the instance"
     after = _row_counts(paths)
     assert after["raw duplicates"] == [(0,)]

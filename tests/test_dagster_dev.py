@@ -38,11 +38,14 @@ def _query(port: int, query: str) -> dict:
 
 
 @contextmanager
-def running_dagster_dev(home: Path, env: dict[str, str], log_path: Path):
-    """A real `dagster dev` on a free loopback port with `home` (holding the repo's config) as
-    DAGSTER_HOME; yields (port, process) and stops it with SIGINT, as Ctrl-C does."""
+def running_dagster_dev(
+    home: Path, env: dict[str, str], log_path: Path, instance_file: str = "dagster.yaml"
+):
+    """A real `dagster dev` on a free loopback port with `home` (holding one of the repo's
+    instance files as its dagster.yaml) as DAGSTER_HOME; yields (port, process) and stops it
+    with SIGINT, as Ctrl-C does."""
     home.mkdir(exist_ok=True)
-    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+    shutil.copy(REPO / instance_file, home / "dagster.yaml")
     port = _free_port()
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -75,7 +78,7 @@ def running_dagster_dev(home: Path, env: dict[str, str], log_path: Path):
 @pytest.fixture
 def dagster_dev(tmp_path, data_paths):
     """`dagster dev` on the test's data root, on the embedded (SQLite) instance storage."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DAGSTER_PG_")}
+    env = dict(os.environ)
     env["PLATFORM_DATA_DIR"] = str(data_paths.root)
     log_path = tmp_path / "dagster_dev.log"
     with running_dagster_dev(tmp_path / "dagster_home", env, log_path) as (port, process):
