@@ -8,8 +8,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from platform_assets.lib.demo_data import REFERENCE_FOLDER
 from platform_assets.lib.ingest import LandingFile, load_files
+from platform_assets.lib.landing import REFERENCE_FOLDER
 from platform_assets.lib.paths import DataPaths
 from platform_assets.lib.raw_contract import DAILY_SOURCES, REFERENCE_SOURCES
 from platform_assets.lib.warehouse import connect

@@ -15,22 +15,18 @@ import sys
 import dagster as dg
 from platform_instance import platform_instance
 
-from platform_assets.defs.ingest.raw_assets import daily_raw_assets, raw_assets
+from platform_assets.definitions import build_platform_assets
 from platform_assets.defs.resources import PlatformData
-from platform_assets.defs.transform.dbt_models import (
-    dbt_daily_tables,
-    dbt_model_assets,
-    dbt_resource,
-)
+from platform_assets.defs.transform.dbt_models import dbt_resource
 from platform_assets.lib.paths import DataPaths
+from platform_assets.lib.settings import PlatformSettings
 
 if __name__ == "__main__":
-    paths = DataPaths.from_env()
+    settings = PlatformSettings.from_env()
+    paths = DataPaths(settings.data_dir)
+    platform = build_platform_assets(settings)
     start, end, *options = sys.argv[1:]
-    if options == ["--daily"]:
-        assets = [*daily_raw_assets, dbt_daily_tables]
-    else:
-        assets = [*raw_assets, *dbt_model_assets]
+    assets = platform.daily if options == ["--daily"] else platform.ingest_and_dbt
     with platform_instance() as instance:
         result = dg.materialize(
             assets,

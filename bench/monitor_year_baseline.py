@@ -19,11 +19,13 @@ import sys  # noqa: E402
 
 import pandas as pd  # noqa: E402
 
-from platform_assets.defs.monitoring.monitoring_assets import drift_settings  # noqa: E402
 from platform_assets.lib.ml import registry  # noqa: E402
 from platform_assets.lib.ml.features import read_feature_rows  # noqa: E402
 from platform_assets.lib.ml.spec import load_model_specs  # noqa: E402
-from platform_assets.lib.monitoring.drift import column_types  # noqa: E402
+from platform_assets.lib.monitoring.drift import (  # noqa: E402
+    column_types,
+    configured_drift_settings,
+)
 from platform_assets.lib.paths import DataPaths  # noqa: E402
 from platform_assets.lib.warehouse import connect  # noqa: E402
 
@@ -43,7 +45,7 @@ if __name__ == "__main__":
     from evidently.presets import DataDriftPreset
 
     paths = DataPaths.from_env()
-    settings = drift_settings()
+    settings = configured_drift_settings()
     looped, year_of_loops, scores = 0.0, 0.0, []
     with connect(paths.warehouse, read_only=True) as connection:
         for name in load_model_specs():

@@ -11,22 +11,24 @@ import sys
 import dagster as dg
 from platform_instance import platform_instance
 
-from platform_assets.defs.ingest.raw_assets import daily_raw_assets
-from platform_assets.defs.ml.model_family import build_all_model_families
+from platform_assets.definitions import build_platform_assets
 from platform_assets.defs.resources import PlatformData
-from platform_assets.defs.transform.dbt_models import dbt_daily_tables, dbt_resource
+from platform_assets.defs.transform.dbt_models import dbt_resource
 from platform_assets.lib.paths import DataPaths
+from platform_assets.lib.settings import PlatformSettings
 
 if __name__ == "__main__":
-    paths = DataPaths.from_env()
+    settings = PlatformSettings.from_env()
+    paths = DataPaths(settings.data_dir)
+    platform = build_platform_assets(settings)
     model_steps = [
         asset
-        for asset in build_all_model_families()
+        for asset in platform.models
         if asset.key.path[0] == "monitoring" or asset.key.path[-1] == "predictions"
     ]
     resources = {"platform_data": PlatformData(data_dir=str(paths.root)), "dbt": dbt_resource}
     with platform_instance() as instance:
-        for assets in (daily_raw_assets, [dbt_daily_tables, *model_steps]):
+        for assets in (platform.daily_raw, [platform.dbt_daily_tables, *model_steps]):
             result = dg.materialize(
                 assets, instance=instance, resources=resources, partition_key=sys.argv[1]
             )

@@ -13,8 +13,9 @@ import dagster as dg
 import pandas as pd
 from platform_instance import platform_instance
 
-from platform_assets.defs.ml.model_family import build_all_retraining_sensors
+from platform_assets.defs.automation.retraining_sensors import build_retraining_sensor
 from platform_assets.lib.ml import champion_alias, registry
+from platform_assets.lib.ml.spec import load_model_specs
 from platform_assets.lib.monitoring.monitoring_store import replace_daily_metrics
 from platform_assets.lib.paths import DataPaths
 from platform_assets.lib.warehouse import connect
@@ -56,7 +57,7 @@ if __name__ == "__main__":
     paths = DataPaths.from_env()
     model = sys.argv[1]
     add_monitoring_year(paths, model)
-    sensor = next(s for s in build_all_retraining_sensors() if s.name == f"retrain_{model}")
+    sensor = build_retraining_sensor(load_model_specs()[model])
     timings = []
     with platform_instance() as instance:
         for _ in range(RUNS):

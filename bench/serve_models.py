@@ -10,13 +10,17 @@ import dagster as dg
 from platform_instance import platform_instance
 
 from platform_assets.defs.ml.model_family import build_model_family
+from platform_assets.defs.partitions import build_daily_partitions
 from platform_assets.defs.resources import PlatformData
 from platform_assets.lib.ml.spec import load_model_specs
 from platform_assets.lib.paths import DataPaths
+from platform_assets.lib.settings import PlatformSettings
 
 
 def family(name: str) -> dict[str, dg.AssetsDefinition]:
-    return {a.key.path[-1]: a for a in build_model_family(load_model_specs()[name])}
+    """One declared model's assets by step, on the settings' partitions."""
+    partitions = build_daily_partitions(PlatformSettings.from_env())
+    return {a.key.path[-1]: a for a in build_model_family(load_model_specs()[name], partitions)}
 
 
 def partition_range(start: str, end: str) -> dict[str, str]:

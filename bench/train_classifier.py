@@ -4,15 +4,14 @@ import sys
 
 import dagster as dg
 from platform_instance import platform_instance
+from serve_models import family as model_family
 
-from platform_assets.defs.ml.model_family import build_model_family
 from platform_assets.defs.resources import PlatformData
-from platform_assets.lib.ml.spec import load_model_specs
 from platform_assets.lib.paths import DataPaths
 
 if __name__ == "__main__":
     paths = DataPaths.from_env()
-    family = {a.key.path[-1]: a for a in build_model_family(load_model_specs()[sys.argv[1]])}
+    family = model_family(sys.argv[1])
     with platform_instance() as instance:
         result = dg.materialize(
             [family["training_set"], family["candidate"]],

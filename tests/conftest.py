@@ -36,15 +36,13 @@ def feature_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     Tests that start from features copy it into their own data root (`ml_data_paths`).
     """
-    from platform_assets.defs.ingest.raw_assets import raw_assets
-    from platform_assets.defs.transform.dbt_models import dbt_model_assets
-    from tests.helpers import materialize_range, replay_days
+    from tests.helpers import materialize_range, platform_assets, replay_days
 
     paths = DataPaths(tmp_path_factory.mktemp("feature_warehouse") / "data")
     replay_days(paths, *FEATURE_DAYS)
     with dg.instance_for_test() as build_instance:
         result = materialize_range(
-            [*raw_assets, *dbt_model_assets], paths, build_instance, *FEATURE_DAYS
+            platform_assets().ingest_and_dbt, paths, build_instance, *FEATURE_DAYS
         )
     assert result.success
     return paths.warehouse

@@ -1,4 +1,4 @@
-"""Helpers the tests share: delivering demo days and materializing day ranges."""
+"""Helpers the tests share: the platform's assets, delivering demo days, materializing ranges."""
 
 from __future__ import annotations
 
@@ -6,9 +6,30 @@ from datetime import date
 
 import dagster as dg
 
+from platform_assets.definitions import PlatformAssets, build_platform_assets
+from platform_assets.defs.ml.model_family import build_model_family
+from platform_assets.defs.partitions import build_daily_partitions
 from platform_assets.defs.resources import PlatformData
 from platform_assets.lib.demo_data import replay
+from platform_assets.lib.ml.spec import ModelSpec
 from platform_assets.lib.paths import DataPaths
+from platform_assets.lib.settings import PlatformSettings
+
+
+def platform_assets() -> PlatformAssets:
+    """The platform's assets as the environment (partitions, models file) defines them now."""
+    return build_platform_assets(PlatformSettings.from_env())
+
+
+def model_family(spec: ModelSpec) -> dict[str, dg.AssetsDefinition]:
+    """One model's assets by step (`training_set`, `candidate`, ...), on today's partitions."""
+    partitions = build_daily_partitions(PlatformSettings.from_env())
+    return {asset.key.path[-1]: asset for asset in build_model_family(spec, partitions)}
+
+
+def raw_flights_asset() -> dg.AssetsDefinition:
+    """The asset that loads `raw.flights`."""
+    return next(a for a in platform_assets().raw if a.key.path[-1] == "flights")
 
 
 def replay_days(paths: DataPaths, start: str, end: str) -> None:

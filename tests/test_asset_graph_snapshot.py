@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import dagster as dg
@@ -101,28 +99,17 @@ def render(defs: dg.Definitions) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _render_with_defaults(monkeypatch: pytest.MonkeyPatch) -> str:
-    for variable in ENV_VARS:
-        monkeypatch.delenv(variable, raising=False)
+def _render_with_defaults() -> str:
+    """The graph with the default settings, whatever this environment sets."""
     from platform_assets.definitions import build_definitions
-    from platform_assets.defs import partitions
+    from platform_assets.lib.settings import PlatformSettings
 
-    if partitions.daily_partitions == partitions.build_daily_partitions():
-        return render(build_definitions())  # the models file is read again here, not at import
-    # The partitions were built at import with the range variables set: load afresh.
-    code = (
-        "from platform_assets.definitions import build_definitions\n"
-        "from tests.test_asset_graph_snapshot import render\n"
-        "print(render(build_definitions()), end='')"
-    )
-    env = {name: value for name, value in os.environ.items() if name not in ENV_VARS}
-    process = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True)
-    assert process.returncode == 0, process.stderr.decode()
-    return process.stdout.decode()
+    environ = {name: value for name, value in os.environ.items() if name not in ENV_VARS}
+    return render(build_definitions(PlatformSettings.from_env(environ)))
 
 
-def test_asset_graph_matches_the_snapshot(monkeypatch: pytest.MonkeyPatch):
-    actual = _render_with_defaults(monkeypatch)
+def test_asset_graph_matches_the_snapshot():
+    actual = _render_with_defaults()
     if os.environ.get("UPDATE_SNAPSHOTS") == "1":
         SNAPSHOT.parent.mkdir(parents=True, exist_ok=True)
         SNAPSHOT.write_text(actual, encoding="utf-8")

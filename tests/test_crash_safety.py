@@ -29,11 +29,11 @@ RANGE = ("2013-01-01", "2013-06-30")
 INGEST_RUN = """
 import sys
 import dagster as dg
-from platform_assets.defs.ingest.raw_assets import raw_assets
 from platform_assets.defs.resources import PlatformData
 from platform_assets.lib.paths import DataPaths
+from tests.helpers import raw_flights_asset
 
-flights = [a for a in raw_assets if a.key.path[-1] == "flights"]
+flights = [raw_flights_asset()]
 with dg.instance_for_test() as instance:
     result = dg.materialize(
         flights,

@@ -19,19 +19,24 @@ from sklearn.linear_model import LogisticRegression
 from platform_assets.cli.main import main
 from platform_assets.defs.automation.landing_sensor import landing_sensor
 from platform_assets.defs.automation.schedules import next_demo_day
-from platform_assets.defs.ingest.raw_assets import raw_assets
-from platform_assets.defs.ml.model_family import build_model_family
 from platform_assets.defs.resources import PlatformData
 from platform_assets.lib.landing import arrived_days
 from platform_assets.lib.ml import registry
 from platform_assets.lib.ml.spec import load_model_specs
 from platform_assets.lib.paths import DataPaths
+from platform_assets.lib.settings import PlatformSettings
 from platform_assets.lib.warehouse import connect, quote_identifier
-from tests.helpers import materialize_model_family, materialize_range, replay_days
+from tests.helpers import (
+    materialize_model_family,
+    materialize_range,
+    model_family,
+    raw_flights_asset,
+    replay_days,
+)
 
 INJECTION = "2013-01-01'; DROP TABLE raw.flights; --"
 REGISTRY_INJECTION = "x'; DROP TABLE ml.model_versions; --"
-FLIGHTS_ASSET = next(a for a in raw_assets if a.key.path[-1] == "flights")
+FLIGHTS_ASSET = raw_flights_asset()
 DAY_ROWS = 842  # flights on 2013-01-01
 
 
@@ -65,7 +70,7 @@ def test_the_landing_scan_only_takes_files_named_as_a_day(data_paths, instance):
         if "dagster/asset_partition_range_start" in r.tags
     ]
     assert ranges == [("2013-01-01", "2013-01-01")]
-    assert next_demo_day(data_paths.landing) == date(2013, 1, 2)  # the demo clock ignores them
+    assert next_demo_day(PlatformSettings.from_env()) == date(2013, 1, 2)  # the clock ignores them
 
 
 HOSTILE_KEYS = [INJECTION, "../2013-01-01", "2013-01-01/../../etc", "２０１３-01-01", "20130101"]
@@ -193,7 +198,7 @@ def test_a_hostile_reason_or_model_filter_is_kept_as_text(registered, capsys):
 def test_a_cutoff_date_that_is_not_yyyy_mm_dd_is_refused(data_paths, instance, monkeypatch, cutoff):
     monkeypatch.setenv("PLATFORM_MODELS_FILE", "tests/models_for_tests.yaml")
     spec = load_model_specs()["delay_classifier"]
-    training_set = next(a for a in build_model_family(spec) if a.key.path[-1] == "training_set")
+    training_set = model_family(spec)["training_set"]
     config = {"ops": {"ml__delay_classifier__training_set": {"config": {"cutoff_date": cutoff}}}}
     result = materialize_model_family([training_set], data_paths, instance, run_config=config)
     assert not result.success
@@ -208,7 +213,7 @@ def test_a_training_window_that_is_not_a_number_is_refused_by_the_config_schema(
 ):
     monkeypatch.setenv("PLATFORM_MODELS_FILE", "tests/models_for_tests.yaml")
     spec = load_model_specs()["delay_classifier"]
-    training_set = next(a for a in build_model_family(spec) if a.key.path[-1] == "training_set")
+    training_set = model_family(spec)["training_set"]
     window = {"training_window_days": "28; DROP TABLE ml.model_versions"}
     config = {"ops": {"ml__delay_classifier__training_set": {"config": window}}}
     with pytest.raises(dg.DagsterInvalidConfigError, match="training_window_days"):

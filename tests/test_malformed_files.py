@@ -11,12 +11,11 @@ from datetime import date
 
 import pytest
 
-from platform_assets.defs.ingest.raw_assets import raw_assets
-from platform_assets.lib.demo_data import REFERENCE_FOLDER
 from platform_assets.lib.ingest import MAX_HEADER_BYTES, LandingFile, LandingFileError, load_files
+from platform_assets.lib.landing import REFERENCE_FOLDER
 from platform_assets.lib.raw_contract import AIRPORTS, FLIGHTS
 from platform_assets.lib.warehouse import connect
-from tests.helpers import materialize_range, replay_days
+from tests.helpers import materialize_range, raw_flights_asset, replay_days
 
 DAY = date(2013, 1, 1)
 NEXT_DAY = date(2013, 1, 2)
@@ -113,7 +112,7 @@ def test_a_header_with_other_columns_fails_naming_the_file_and_keeps_the_loaded_
 def test_a_missing_column_fails_the_dagster_partition_and_keeps_the_loaded_day(
     data_paths, days, instance
 ):
-    flights_asset = next(a for a in raw_assets if a.key.path[-1] == "flights")
+    flights_asset = raw_flights_asset()
     loaded = materialize_range([flights_asset], data_paths, instance, "2013-01-01", "2013-01-01")
     assert loaded.success
 

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from platform_assets.defs.ml.model_family import build_all_model_families, build_model_family
 from platform_assets.lib.ml import registry
 from platform_assets.lib.ml.features import LeakageError, resolve_features
 from platform_assets.lib.ml.spec import ModelSpecError, load_model_specs
 from platform_assets.lib.warehouse import connect
-from tests.helpers import materialize_model_family
+from tests.helpers import materialize_model_family, model_family, platform_assets
 
 TEST_MODELS = Path(__file__).with_name("models_for_tests.yaml")
 TRAINING_CUTOFF = "2013-02-10"
@@ -22,10 +21,6 @@ TRAINING_CUTOFF = "2013-02-10"
 def test_models(monkeypatch):
     monkeypatch.setenv("PLATFORM_MODELS_FILE", str(TEST_MODELS))
     return load_model_specs()
-
-
-def _family(spec):
-    return {asset.key.path[-1]: asset for asset in build_model_family(spec)}
 
 
 def _train_config(**candidate_config):
@@ -53,14 +48,13 @@ def test_adding_a_model_is_a_yaml_entry(tmp_path, monkeypatch):
 """
     models.write_text(text + third)
     monkeypatch.setenv("PLATFORM_MODELS_FILE", str(models))
-    keys = {asset.key.to_user_string() for asset in build_all_model_families()}
+    models = platform_assets().models
+    keys = {asset.key.to_user_string() for asset in models}
     for stage in ("training_set", "candidate", "evaluation", "champion", "predictions"):
         assert f"ml/weekend_delay_classifier/{stage}" in keys
         assert f"ml/delay_classifier/{stage}" in keys
     evaluation = next(
-        a
-        for a in build_all_model_families()
-        if a.key.to_user_string().endswith("weekend_delay_classifier/evaluation")
+        a for a in models if a.key.to_user_string().endswith("weekend_delay_classifier/evaluation")
     )
     (check,) = evaluation.check_specs
     assert check.name == "promotion_gate" and check.blocking
@@ -83,7 +77,7 @@ def test_training_with_a_leaking_feature_fails_with_a_clear_message(
     )
     monkeypatch.setenv("PLATFORM_MODELS_FILE", str(models))
     spec = load_model_specs()["delay_classifier"]
-    result = materialize_model_family([_family(spec)["training_set"]], ml_data_paths, instance)
+    result = materialize_model_family([model_family(spec)["training_set"]], ml_data_paths, instance)
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     assert "dep_delay" in str(failure.step_failure_data.error)
@@ -100,7 +94,7 @@ def test_a_bad_models_file_names_the_model_and_the_field(tmp_path):
 def test_train_evaluate_promote_and_predict_then_a_worse_candidate_is_kept_out(
     test_models, ml_data_paths, instance
 ):
-    family = _family(test_models["delay_classifier"])
+    family = model_family(test_models["delay_classifier"])
     first = materialize_model_family(
         [family[s] for s in ("training_set", "candidate", "evaluation", "champion")],
         ml_data_paths,
@@ -162,7 +156,7 @@ def test_train_evaluate_promote_and_predict_then_a_worse_candidate_is_kept_out(
 def test_training_again_on_the_same_data_gives_the_same_fingerprint_and_metrics(
     test_models, ml_data_paths, instance
 ):
-    family = _family(test_models["arrival_delay_regressor"])
+    family = model_family(test_models["arrival_delay_regressor"])
     config = {
         "ops": {
             "ml__arrival_delay_regressor__training_set": {

@@ -12,10 +12,10 @@ import pytest
 
 from platform_assets.defs.automation.failure_alerts import WEBHOOK_ENV, run_failure_alerts
 from platform_assets.defs.automation.landing_sensor import landing_sensor
-from platform_assets.defs.ml.model_family import build_all_retraining_sensors, build_model_family
+from platform_assets.defs.automation.retraining_sensors import build_retraining_sensor
 from platform_assets.lib.ml.spec import load_model_specs
 from platform_assets.lib.warehouse import connect
-from tests.helpers import materialize_model_family, replay_days
+from tests.helpers import materialize_model_family, model_family, replay_days
 
 TEST_MODELS = Path(__file__).with_name("models_for_tests.yaml")
 MONITORED = ("2013-02-04", "2013-02-06")
@@ -26,7 +26,7 @@ def monitored_classifier(monkeypatch, ml_data_paths, instance):
     """A champion trained up to 2013-02-03, scoring and monitoring three later days."""
     monkeypatch.setenv("PLATFORM_MODELS_FILE", str(TEST_MODELS))
     spec = load_model_specs()["delay_classifier"]
-    family = {a.key.path[-1]: a for a in build_model_family(spec)}
+    family = model_family(spec)
     training = [family[s] for s in ("training_set", "candidate", "evaluation", "champion")]
     config = {
         "ops": {"ml__delay_classifier__training_set": {"config": {"cutoff_date": "2013-02-03"}}}
@@ -87,7 +87,7 @@ def _write_policy(path: Path, drift_share_at_least: float) -> None:
 
 
 def _retraining_sensor():
-    return next(s for s in build_all_retraining_sensors() if s.name == "retrain_delay_classifier")
+    return build_retraining_sensor(load_model_specs()["delay_classifier"])
 
 
 def test_the_retraining_sensor_follows_the_configured_threshold(

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import dagster as dg
 
-from platform_assets.defs.ingest.raw_assets import daily_raw_assets, raw_assets
-from platform_assets.defs.transform.dbt_models import (
-    DBT_PROJECT_DIR,
-    dbt_daily_tables,
-    dbt_model_assets,
-)
+from platform_assets.defs.transform.dbt_models import DBT_PROJECT_DIR
 from platform_assets.lib.warehouse import connect
-from tests.helpers import materialize_range, replay_days
+from tests.helpers import materialize_range, platform_assets, replay_days
 
-ASSETS = [*raw_assets, *dbt_model_assets]
+PLATFORM = platform_assets()
+ASSETS = PLATFORM.ingest_and_dbt
 FEATURES = dg.AssetKey(["marts", "flight_features"])
 RAW_FLIGHTS = dg.AssetKey(["raw", "flights"])
 
@@ -107,7 +103,7 @@ def test_a_run_of_the_daily_assets_without_the_views_loads_raw_days_before_featu
     """A backfill of the daily assets (or those selected in the UI) leaves the views out."""
     replay_days(data_paths, "2013-01-01", "2013-01-03")
     assert materialize_range(ASSETS, data_paths, instance, "2013-01-01", "2013-01-01").success
-    daily = [*daily_raw_assets, dbt_daily_tables]
+    daily = PLATFORM.daily
 
     result = materialize_range(daily, data_paths, instance, "2013-01-01", "2013-01-03")
     assert result.success

@@ -23,7 +23,8 @@ from playwright.sync_api import Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from docs.make_screenshots import CHROMIUM, CHROMIUM_ARGS, SKIP_COMMUNITY_DIALOG
-from platform_assets.lib.demo_data import REFERENCE_FOLDER, daily_file_name, replay
+from platform_assets.lib.demo_data import replay
+from platform_assets.lib.landing import REFERENCE_FOLDER, daily_file_name
 from platform_assets.lib.paths import DataPaths
 from tests.test_dagster_dev import _query, dagster_dev  # noqa: F401 (a fixture, used by name)
 

@@ -56,9 +56,9 @@ def _run(connection, spec, features, policy_name, last_day, policy, settings):
 
 def tune(paths: DataPaths) -> str:
     """Signal-driven variants on April-June only; the markdown table of their results."""
-    from platform_assets.defs.monitoring.monitoring_assets import drift_settings
+    from platform_assets.lib.monitoring.drift import configured_drift_settings
 
-    settings = drift_settings()
+    settings = configured_drift_settings()
     sections = []
     with connect(paths.warehouse, read_only=True) as connection:
         for spec in load_model_specs().values():
@@ -79,10 +79,10 @@ def tune(paths: DataPaths) -> str:
 
 def backtest(paths: DataPaths) -> str:
     """Never, monthly and the configured signal policy over April-December, per model."""
-    from platform_assets.defs.monitoring.monitoring_assets import drift_settings
     from platform_assets.lib.ml.plots import time_series_markdown
+    from platform_assets.lib.monitoring.drift import configured_drift_settings
 
-    settings = drift_settings()
+    settings = configured_drift_settings()
     sections, daily_rows = [], []
     with connect(paths.warehouse, read_only=True) as connection:
         for spec in load_model_specs().values():

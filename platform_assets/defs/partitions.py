@@ -1,47 +1,25 @@
-"""The daily partitions every day-by-day asset shares.
+"""The daily partitions every day-by-day asset shares, and the days of a run.
 
-Defaults to the demo year (2013); a user's own data sets its range with
-PLATFORM_PARTITION_START and PLATFORM_PARTITION_END (inclusive, YYYY-MM-DD).
+The range comes from the settings (the demo year unless PLATFORM_PARTITION_START and
+PLATFORM_PARTITION_END say otherwise), read when the definitions are built.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import date, timedelta
 
 import dagster as dg
 
-DEFAULT_START = "2013-01-01"
-DEFAULT_END = "2013-12-31"
+from platform_assets.lib.settings import PlatformSettings
 
 
-def partition_range_from_env() -> tuple[date, date]:
-    """The first and last day (inclusive), checked so that a typo fails with a clear message."""
-    bounds = []
-    for variable, default in (
-        ("PLATFORM_PARTITION_START", DEFAULT_START),
-        ("PLATFORM_PARTITION_END", DEFAULT_END),
-    ):
-        text = os.environ.get(variable, default)
-        try:
-            bounds.append(date.fromisoformat(text))
-        except ValueError as error:
-            raise ValueError(f"{variable}={text!r} is not a date: use YYYY-MM-DD.") from error
-    start, end = bounds
-    if start > end:
-        raise ValueError(f"PLATFORM_PARTITION_START {start} is after PLATFORM_PARTITION_END {end}.")
-    return start, end
-
-
-def build_daily_partitions() -> dg.DailyPartitionsDefinition:
-    start, end = partition_range_from_env()
+def build_daily_partitions(settings: PlatformSettings) -> dg.DailyPartitionsDefinition:
+    """One partition per day of the settings' range (inclusive at both ends)."""
     # Dagster's end date is exclusive.
     return dg.DailyPartitionsDefinition(
-        start_date=start.isoformat(), end_date=(end + timedelta(days=1)).isoformat()
+        start_date=settings.partition_start.isoformat(),
+        end_date=(settings.partition_end + timedelta(days=1)).isoformat(),
     )
-
-
-daily_partitions = build_daily_partitions()
 
 
 def partition_days(context: dg.AssetExecutionContext) -> list[date]:
@@ -55,6 +33,6 @@ def day_chunks(days: list[date], size: int = 31) -> list[tuple[date, date]]:
     """The run's days as (first, last) ranges of at most `size` days.
 
     Steps that hold rows in memory work chunk by chunk, so a year's backfill (or ten times
-    the demo data) needs the memory of a month, not of the year (bench B4).
+    the demo data) needs the memory of a month, not of the year.
     """
     return [(days[i], days[min(i + size, len(days)) - 1]) for i in range(0, len(days), size)]

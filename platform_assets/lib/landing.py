@@ -9,8 +9,16 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from platform_assets.lib.demo_data import REFERENCE_FOLDER
 from platform_assets.lib.raw_contract import DAILY_SOURCES, REFERENCE_SOURCES
+
+# The landing zone's layout, for the demo replay and a user's own files alike:
+# <landing>/<daily source>/YYYY-MM-DD.csv and <landing>/reference/<source>.csv.
+REFERENCE_FOLDER = "reference"
+
+
+def daily_file_name(day: date) -> str:
+    """The landing file name of one day, e.g. `2013-01-01.csv`."""
+    return f"{day.isoformat()}.csv"
 
 
 def _signature(paths: list[Path]) -> str:

@@ -5,11 +5,8 @@ Tests and users point the whole platform somewhere else by changing that one var
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
-
-DEFAULT_DATA_DIR = "data"
 
 
 @dataclass(frozen=True)
@@ -20,8 +17,10 @@ class DataPaths:
 
     @classmethod
     def from_env(cls) -> DataPaths:
-        """Read PLATFORM_DATA_DIR (default ./data), always resolved to an absolute path."""
-        return cls(Path(os.environ.get("PLATFORM_DATA_DIR", DEFAULT_DATA_DIR)).resolve())
+        """The data root of the settings (PLATFORM_DATA_DIR, default ./data), made absolute."""
+        from platform_assets.lib.settings import PlatformSettings
+
+        return cls(PlatformSettings.from_env().data_dir)
 
     @property
     def warehouse(self) -> Path:
@@ -30,10 +29,6 @@ class DataPaths:
     @property
     def landing(self) -> Path:
         return self.root / "landing"
-
-    def landing_dir(self, source: str) -> Path:
-        """The folder where one source's files arrive (a daily source or `reference`)."""
-        return self.landing / source
 
     @property
     def artifacts(self) -> Path:

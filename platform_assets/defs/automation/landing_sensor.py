@@ -9,11 +9,12 @@ import json
 
 import dagster as dg
 
-from platform_assets.defs.partitions import daily_partitions
+from platform_assets.defs.partitions import build_daily_partitions
 from platform_assets.defs.transform.dbt_models import dbt_views
 from platform_assets.lib.landing import arrived_days, contiguous_ranges, reference_signature
 from platform_assets.lib.paths import DataPaths
 from platform_assets.lib.raw_contract import DAILY_SOURCES, REFERENCE_SOURCES
+from platform_assets.lib.settings import PlatformSettings
 
 DAILY_KEYS = [dg.AssetKey(["raw", source.name]) for source in DAILY_SOURCES]
 REFERENCE_KEYS = [dg.AssetKey(["raw", source.name]) for source in REFERENCE_SOURCES]
@@ -34,10 +35,11 @@ def _views_missing(instance: dg.DagsterInstance) -> bool:
     "(and for re-delivered files); reference files when they change.",
 )
 def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-    landing = DataPaths.from_env().landing
+    settings = PlatformSettings.from_env()
+    landing = DataPaths(settings.data_dir).landing
     cursor = json.loads(context.cursor) if context.cursor else {}
     loaded_days: dict[str, str] = cursor.get("days", {})
-    valid_days = set(daily_partitions.get_partition_keys())
+    valid_days = set(build_daily_partitions(settings).get_partition_keys())
     arrived = arrived_days(landing)
     new_days = sorted(
         day for day, sig in arrived.items() if day in valid_days and loaded_days.get(day) != sig

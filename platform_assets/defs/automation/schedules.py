@@ -5,17 +5,17 @@ from datetime import date, timedelta
 import dagster as dg
 
 from platform_assets.defs.automation.retraining_sensors import retraining_keys
-from platform_assets.defs.partitions import partition_range_from_env
 from platform_assets.lib.demo_data import replay
 from platform_assets.lib.landing import day_files
-from platform_assets.lib.ml.spec import load_model_specs
 from platform_assets.lib.paths import DataPaths
 from platform_assets.lib.raw_contract import FLIGHTS
+from platform_assets.lib.settings import PlatformSettings
 
 
-def next_demo_day(landing) -> date | None:
+def next_demo_day(settings: PlatformSettings) -> date | None:
     """The day after the latest delivered flights file, within the partition range."""
-    start, end = partition_range_from_env()
+    landing = DataPaths(settings.data_dir).landing
+    start, end = settings.partition_start, settings.partition_end
     delivered = [date.fromisoformat(day) for day in day_files(landing / FLIGHTS.name)]
     following = max(delivered) + timedelta(days=1) if delivered else start
     return following if following <= end else None
@@ -23,8 +23,9 @@ def next_demo_day(landing) -> date | None:
 
 @dg.op(description="Delivers the next day of the demo year into the landing zone.")
 def deliver_next_demo_day(context: dg.OpExecutionContext) -> None:
-    landing = DataPaths.from_env().landing
-    day = next_demo_day(landing)
+    settings = PlatformSettings.from_env()
+    landing = DataPaths(settings.data_dir).landing
+    day = next_demo_day(settings)
     if day is None:
         context.log.info("The demo year is fully delivered.")
         return
@@ -47,8 +48,9 @@ demo_clock = dg.ScheduleDefinition(
 )
 
 
-def build_weekly_retrain() -> dg.ScheduleDefinition:
-    keys = [key for name in load_model_specs() for key in retraining_keys(name)]
+def build_weekly_retrain(model_names: list[str]) -> dg.ScheduleDefinition:
+    """The weekly retrain of every declared model."""
+    keys = [key for name in model_names for key in retraining_keys(name)]
     return dg.ScheduleDefinition(
         name="weekly_safety_net_retrain",
         target=dg.AssetSelection.assets(*keys),

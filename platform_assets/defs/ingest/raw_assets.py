@@ -6,11 +6,11 @@ map onto them; renaming one means renaming the dbt source's `meta.dagster.asset_
 
 import dagster as dg
 
-from platform_assets.defs.partitions import daily_partitions, partition_days
+from platform_assets.defs.partitions import partition_days
 from platform_assets.defs.resources import WAREHOUSE_WRITER_POOL, PlatformData
 from platform_assets.defs.table_metadata import table_metadata
-from platform_assets.lib.demo_data import REFERENCE_FOLDER, daily_file_name
 from platform_assets.lib.ingest import LandingFile, load_files
+from platform_assets.lib.landing import REFERENCE_FOLDER, daily_file_name
 from platform_assets.lib.raw_contract import ALL_SOURCES, RawSource
 from platform_assets.lib.table_summary import markdown_table
 from platform_assets.lib.warehouse import connect
@@ -55,9 +55,9 @@ def _load_metadata(counts: dict, files: list[LandingFile]) -> dict:
     return metadata
 
 
-def build_raw_asset(source: RawSource) -> dg.AssetsDefinition:
+def build_raw_asset(source: RawSource, partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
     """The asset that loads one source's landing files into `raw.<source>`."""
-    partitioned = {"partitions_def": daily_partitions} if source.daily else {}
+    partitioned = {"partitions_def": partitions} if source.daily else {}
 
     @dg.asset(
         key=["raw", source.name],
@@ -88,6 +88,6 @@ def build_raw_asset(source: RawSource) -> dg.AssetsDefinition:
     return raw_asset
 
 
-raw_assets = [build_raw_asset(source) for source in ALL_SOURCES]
-# What a backfill of a range of days loads: the reference tables are loaded once, not per day.
-daily_raw_assets = [asset for asset in raw_assets if asset.partitions_def is not None]
+def build_raw_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
+    """One asset per raw table; the daily sources on `partitions`."""
+    return [build_raw_asset(source, partitions) for source in ALL_SOURCES]

@@ -11,26 +11,30 @@ from platform_assets.defs.ml.prediction_assets import build_predictions_asset
 from platform_assets.defs.ml.promotion_assets import build_champion_asset, build_evaluation_asset
 from platform_assets.defs.ml.training_assets import build_candidate_asset, build_training_set_asset
 from platform_assets.defs.monitoring.monitoring_assets import build_monitoring_asset
-from platform_assets.lib.ml.spec import ModelSpec, load_model_specs
+from platform_assets.lib.ml.spec import ModelSpec
 
 
-def build_model_family(spec: ModelSpec) -> list[dg.AssetsDefinition]:
+def build_model_family(
+    spec: ModelSpec, partitions: dg.PartitionsDefinition
+) -> list[dg.AssetsDefinition]:
     """Training set, candidate, evaluation (with its gate), champion, predictions, monitoring."""
     return [
         build_training_set_asset(spec),
         build_candidate_asset(spec),
         build_evaluation_asset(spec),
         build_champion_asset(spec),
-        build_predictions_asset(spec),
-        build_monitoring_asset(spec),
+        build_predictions_asset(spec, partitions),
+        build_monitoring_asset(spec, partitions),
     ]
 
 
-def build_all_model_families() -> list[dg.AssetsDefinition]:
-    """The families of every declared model (PLATFORM_MODELS_FILE or the shipped models.yaml)."""
-    return [asset for spec in load_model_specs().values() for asset in build_model_family(spec)]
+def build_all_model_families(
+    specs: dict[str, ModelSpec], partitions: dg.PartitionsDefinition
+) -> list[dg.AssetsDefinition]:
+    """The families of every declared model."""
+    return [asset for spec in specs.values() for asset in build_model_family(spec, partitions)]
 
 
-def build_all_retraining_sensors() -> list[dg.SensorDefinition]:
+def build_all_retraining_sensors(specs: dict[str, ModelSpec]) -> list[dg.SensorDefinition]:
     """One retraining sensor per declared model."""
-    return [build_retraining_sensor(spec) for spec in load_model_specs().values()]
+    return [build_retraining_sensor(spec) for spec in specs.values()]

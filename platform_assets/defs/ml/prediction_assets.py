@@ -4,7 +4,7 @@ import dagster as dg
 
 from platform_assets.defs.automation.conditions import follows_new_days
 from platform_assets.defs.ml.model_keys import CHAMPION, ML_GROUP, PREDICTIONS, model_asset_key
-from platform_assets.defs.partitions import daily_partitions, day_chunks, partition_days
+from platform_assets.defs.partitions import day_chunks, partition_days
 from platform_assets.defs.resources import WAREHOUSE_WRITER_POOL, PlatformData
 from platform_assets.defs.transform.dbt_models import FEATURE_TABLE_KEY
 from platform_assets.lib.ml.features import read_feature_rows
@@ -14,7 +14,9 @@ from platform_assets.lib.warehouse import connect
 PREDICTIONS_CODE_VERSION = "1"
 
 
-def build_predictions_asset(spec: ModelSpec) -> dg.AssetsDefinition:
+def build_predictions_asset(
+    spec: ModelSpec, partitions: dg.PartitionsDefinition
+) -> dg.AssetsDefinition:
     @dg.asset(
         key=model_asset_key(spec.name, PREDICTIONS),
         deps=[model_asset_key(spec.name, CHAMPION), FEATURE_TABLE_KEY],
@@ -23,7 +25,7 @@ def build_predictions_asset(spec: ModelSpec) -> dg.AssetsDefinition:
         description=f"{spec.description} Each day's flights scored by the current champion, "
         "in `ml.predictions` with the version that scored each row.",
         code_version=PREDICTIONS_CODE_VERSION,
-        partitions_def=daily_partitions,
+        partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
         pool=WAREHOUSE_WRITER_POOL,
         # A new day of features is scored; a new champion does not re-score history.

@@ -1,11 +1,9 @@
 """A model's evaluation against the champion (with the blocking promotion gate) and promotion.
 
-The candidate and the champion are scored on the same held-out days: the candidate's last
-training-window days, which it never saw. The gate is a blocking asset check: when it fails,
-the champion asset does not run in that run and the champion stays as it was.
+The scoring and the model card are `lib/ml/candidate_evaluation.py`. The gate is a blocking
+asset check: when it fails, the champion asset does not run in that run and the champion
+stays as it was.
 """
-
-from datetime import date
 
 import dagster as dg
 
@@ -18,78 +16,11 @@ from platform_assets.defs.ml.model_keys import (
     model_asset_key,
 )
 from platform_assets.defs.resources import WAREHOUSE_WRITER_POOL, PlatformData
-from platform_assets.lib.ml.evaluation_log import Evaluation, latest_evaluation, record_evaluation
-from platform_assets.lib.ml.features import read_feature_rows
+from platform_assets.lib.ml.evaluation_log import latest_evaluation
 from platform_assets.lib.ml.spec import ModelSpec
 from platform_assets.lib.warehouse import connect
 
 PROMOTION_CODE_VERSION = "1"
-SLICE_COLUMNS = ["carrier", "origin", "sched_dep_hour"]
-IMPORTANCE_SCORING = {"binary_classification": "roc_auc", "regression": "neg_mean_absolute_error"}
-
-
-def _awaiting_candidate(connection, spec: ModelSpec):
-    from platform_assets.lib.ml import registry
-
-    candidates = [
-        v for v in registry.list_versions(connection, spec.name) if v.alias == "candidate"
-    ]
-    if not candidates:
-        raise dg.Failure(
-            f"Model '{spec.name}' has no candidate awaiting evaluation: materialize "
-            f"ml/{spec.name}/candidate first."
-        )
-    return max(candidates, key=lambda version: version.version_number)
-
-
-def _model_card(spec, candidate, champion, frame, y_true, scores, gate, pipeline) -> tuple:
-    """Metrics side by side with bootstrap intervals, and the markdown card explaining them."""
-    from platform_assets.lib.ml.evaluation import metric_value, per_row_error
-    from platform_assets.lib.ml.model_card import (
-        bootstrap_metric_difference,
-        model_card_markdown,
-        permutation_importance_table,
-        worst_slices,
-    )
-    from platform_assets.lib.ml.plots import residuals_markdown, roc_curve_markdown
-    from platform_assets.lib.ml.training import prepare_features
-
-    table = {}
-    for metric, value in scores["candidate"].items():
-        row = {"candidate": value, "champion": None, "difference": None}
-        row |= {"ci_low": None, "ci_high": None}
-        if champion is not None:
-            difference, low, high = bootstrap_metric_difference(
-                y_true,
-                scores["candidate_prediction"],
-                scores["champion_prediction"],
-                lambda y, p, metric=metric: metric_value(metric, y, p),
-            )
-            row |= {"champion": scores["champion"][metric], "difference": difference}
-            row |= {"ci_low": low, "ci_high": high}
-        table[metric] = row
-    features = candidate.params["features"]
-    importance = permutation_importance_table(
-        pipeline, prepare_features(frame, features), y_true, IMPORTANCE_SCORING[spec.task]
-    )
-    errors = per_row_error(spec.task, y_true, scores["candidate_prediction"])
-    slices = worst_slices(frame, errors, SLICE_COLUMNS)
-    if spec.task == "binary_classification":
-        plot = roc_curve_markdown(y_true, scores["candidate_prediction"], "Candidate ROC")
-    else:
-        plot = residuals_markdown(y_true, scores["candidate_prediction"], "Candidate residuals")
-    decision = ("PROMOTE: " if gate.passed else "KEEP CHAMPION: ") + gate.reason
-    card = model_card_markdown(
-        spec.name,
-        candidate.version,
-        champion.version if champion else None,
-        table,
-        decision,
-        importance,
-        slices,
-        [plot],
-    )
-    return table, card
 
 
 def build_evaluation_asset(spec: ModelSpec) -> dg.AssetsDefinition:
@@ -111,63 +42,27 @@ def build_evaluation_asset(spec: ModelSpec) -> dg.AssetsDefinition:
     def evaluation(
         context: dg.AssetExecutionContext, platform_data: PlatformData
     ) -> dg.MaterializeResult:
-        import numpy as np
+        from platform_assets.lib.ml.candidate_evaluation import (
+            NoCandidateError,
+            evaluate_candidate,
+        )
 
-        from platform_assets.lib.ml import registry
-        from platform_assets.lib.ml.evaluation import gate_for, predict, score
-        from platform_assets.lib.ml.training import prepare_features, target_values
-
-        artifacts = platform_data.paths.artifacts
-        with connect(platform_data.paths.warehouse) as connection:
-            candidate = _awaiting_candidate(connection, spec)
-            champion = registry.champion(connection, spec.name)
-            versions = [candidate] + ([champion] if champion else [])
-            columns = sorted({name for v in versions for name in v.params["features"]})
-            start = date.fromisoformat(candidate.params["validation_start"])
-            frame = read_feature_rows(
-                connection, columns, start, candidate.training_end, spec.target
-            )
-            y_true = target_values(spec, frame)
-            scores = {}
-            for role, version in (("candidate", candidate), ("champion", champion)):
-                if version is None:
-                    continue
-                pipeline = registry.load_model(connection, artifacts, spec.name, version.version)
-                prediction = predict(
-                    spec.task, pipeline, prepare_features(frame, version.params["features"])
-                )
-                scores[f"{role}_prediction"] = np.asarray(prediction)
-                scores[role] = score(spec.task, y_true, prediction)
-                if role == "candidate":
-                    candidate_pipeline = pipeline
-            gate = gate_for(spec, scores["candidate"], scores.get("champion"))
-            table, card = _model_card(
-                spec, candidate, champion, frame, y_true, scores, gate, candidate_pipeline
-            )
-            record_evaluation(
-                connection,
-                Evaluation(
-                    model_name=spec.name,
-                    candidate_version=candidate.version,
-                    champion_version=champion.version if champion else None,
-                    window_start=start,
-                    window_end=candidate.training_end,
-                    rows=len(frame),
-                    candidate_metrics=scores["candidate"],
-                    champion_metrics=scores.get("champion"),
-                    gate_passed=gate.passed,
-                    reason=gate.reason,
-                ),
-            )
+        paths = platform_data.paths
+        with connect(paths.warehouse) as connection:
+            try:
+                result = evaluate_candidate(connection, paths.artifacts, spec)
+            except NoCandidateError as error:
+                raise dg.Failure(str(error)) from error
+        candidate, champion, gate = result.candidate, result.champion, result.gate
         return dg.MaterializeResult(
             metadata={
                 "candidate_version": candidate.version,
                 "champion_version": champion.version if champion else "none",
-                "held_out_days": f"{start} .. {candidate.training_end}",
-                "held_out_rows": len(frame),
-                "metrics": dg.MetadataValue.json(table),
+                "held_out_days": f"{result.held_out_start} .. {candidate.training_end}",
+                "held_out_rows": result.rows,
+                "metrics": dg.MetadataValue.json(result.table),
                 "decision": gate.reason,
-                "model_card": dg.MetadataValue.md(card),
+                "model_card": dg.MetadataValue.md(result.card),
             },
             check_results=[
                 dg.AssetCheckResult(
@@ -196,9 +91,16 @@ def build_champion_asset(spec: ModelSpec) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, platform_data: PlatformData
     ) -> dg.MaterializeResult:
         from platform_assets.lib.ml import champion_alias, registry
+        from platform_assets.lib.ml.candidate_evaluation import (
+            NoCandidateError,
+            awaiting_candidate,
+        )
 
         with connect(platform_data.paths.warehouse) as connection:
-            candidate = _awaiting_candidate(connection, spec)
+            try:
+                candidate = awaiting_candidate(connection, spec)
+            except NoCandidateError as error:
+                raise dg.Failure(str(error)) from error
             verdict = latest_evaluation(connection, spec.name, candidate.version)
             if verdict is None:
                 raise dg.Failure(

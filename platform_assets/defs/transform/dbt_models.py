@@ -21,7 +21,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.compat import DBT_PYTHON_VERSION
 
-from platform_assets.defs.partitions import daily_partitions, partition_days
+from platform_assets.defs.partitions import partition_days
 from platform_assets.defs.resources import WAREHOUSE_WRITER_POOL, PlatformData
 from platform_assets.defs.table_metadata import table_metadata
 from platform_assets.defs.transform.translator import PlatformDbtTranslator
@@ -100,34 +100,36 @@ def dbt_views(context: dg.AssetExecutionContext, dbt: DbtCliResource, platform_d
     yield from _run_dbt_build(context, dbt, platform_data, ["--indirect-selection", "cautious"])
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    dagster_dbt_translator=PlatformDbtTranslator(),
-    select="config.materialized:incremental",
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    pool=WAREHOUSE_WRITER_POOL,
-    name="dbt_daily_tables",
-)
-def dbt_daily_tables(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, platform_data: PlatformData
-):
-    """The incremental tables (the feature table), built for the run's days only."""
-    days = partition_days(context)
-    # Events are held until dbt exits: the profile reads the warehouse file dbt was writing.
-    window = ["--vars", json.dumps(dbt_window_vars(days))]
-    for event in _run_dbt_build(context, dbt, platform_data, window):
-        if (
-            isinstance(event, dg.Output)
-            and context.asset_key_for_output(event.output_name) == FEATURE_TABLE_KEY
-        ):
-            metadata = _feature_partition_metadata(platform_data, days)
-            event = event.with_metadata({**event.metadata, **metadata})
-        yield event
+def build_dbt_daily_tables(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    """The incremental dbt models (the feature table) on `partitions`."""
 
+    @dbt_assets(
+        manifest=dbt_project.manifest_path,
+        project=dbt_project,
+        dagster_dbt_translator=PlatformDbtTranslator(),
+        select="config.materialized:incremental",
+        partitions_def=partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=WAREHOUSE_WRITER_POOL,
+        name="dbt_daily_tables",
+    )
+    def dbt_daily_tables(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, platform_data: PlatformData
+    ):
+        """The incremental tables (the feature table), built for the run's days only."""
+        days = partition_days(context)
+        # Events are held until dbt exits: the profile reads the warehouse file dbt was writing.
+        window = ["--vars", json.dumps(dbt_window_vars(days))]
+        for event in _run_dbt_build(context, dbt, platform_data, window):
+            if (
+                isinstance(event, dg.Output)
+                and context.asset_key_for_output(event.output_name) == FEATURE_TABLE_KEY
+            ):
+                metadata = _feature_partition_metadata(platform_data, days)
+                event = event.with_metadata({**event.metadata, **metadata})
+            yield event
 
-dbt_model_assets = [dbt_views, dbt_daily_tables]
+    return dbt_daily_tables
 
 
 class InstalledDbtCliResource(DbtCliResource):

@@ -7,14 +7,11 @@ code location load with a message naming the file, the model and the field.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
-
-DEFAULT_MODELS_FILE = Path(__file__).resolve().parents[2] / "models.yaml"
 
 OUTCOME_COLUMNS = ("dep_delay", "dep_time", "arr_time", "air_time")
 """Known only after departure: a model that uses one of them is cheating."""
@@ -103,8 +100,10 @@ class ModelSpec:
 
 
 def models_file() -> Path:
-    """The models file: PLATFORM_MODELS_FILE, or the one shipped in the package."""
-    return Path(os.environ.get("PLATFORM_MODELS_FILE", DEFAULT_MODELS_FILE))
+    """The models file of the settings: PLATFORM_MODELS_FILE, or the one shipped."""
+    from platform_assets.lib.settings import PlatformSettings
+
+    return PlatformSettings.from_env().models_file
 
 
 def _parse_model(name: str, entry: dict[str, Any], source: Path) -> ModelSpec:

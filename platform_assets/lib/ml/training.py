@@ -41,7 +41,6 @@ class TrainedModel:
     """A fitted pipeline with what it was trained on and how long it took."""
 
     pipeline: Any
-    features: list[str]
     train_rows: int
     validation_rows: int
     duration_seconds: float
@@ -132,7 +131,6 @@ def train(
     pipeline.fit(prepare_features(train_rows, features), target_values(spec, train_rows))
     return TrainedModel(
         pipeline=pipeline,
-        features=features,
         train_rows=len(train_rows),
         validation_rows=len(frame) - len(train_rows),
         duration_seconds=time.perf_counter() - started,

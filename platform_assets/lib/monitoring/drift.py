@@ -43,6 +43,16 @@ class DriftSettings:
     prediction: DriftMethod = DriftMethod("wasserstein", 0.1)
 
 
+def configured_drift_settings(models_file: Path | None = None) -> DriftSettings:
+    """The drift methods pinned in the models file, over the defaults above."""
+    from platform_assets.lib.ml.spec import load_drift_methods
+
+    pinned = {
+        kind: DriftMethod(**setting) for kind, setting in load_drift_methods(models_file).items()
+    }
+    return DriftSettings(**pinned)
+
+
 @dataclass(frozen=True)
 class ColumnDrift:
     """One column's drift score, the method and threshold behind it, and Evidently's verdict."""

@@ -1,0 +1,157 @@
+"""A candidate judged against the champion on the same held-out days, with its model card.
+
+The held-out days are the candidate's last training-window days, which it never saw. The
+result (metrics side by side with bootstrap intervals, the gate's verdict and the markdown
+card explaining them) is recorded in `ml.model_evaluations`; the Dagster asset
+(`defs/ml/promotion_assets.py`) shows it and turns the verdict into its blocking check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from platform_assets.lib.ml.evaluation_log import Evaluation, record_evaluation
+from platform_assets.lib.ml.features import read_feature_rows
+from platform_assets.lib.ml.spec import ModelSpec
+
+SLICE_COLUMNS = ["carrier", "origin", "sched_dep_hour"]
+IMPORTANCE_SCORING = {"binary_classification": "roc_auc", "regression": "neg_mean_absolute_error"}
+
+
+class NoCandidateError(ValueError):
+    """The model has no candidate awaiting evaluation or promotion."""
+
+
+@dataclass(frozen=True)
+class CandidateEvaluation:
+    """What one evaluation decided and on which rows, for the asset's metadata and check."""
+
+    candidate: Any
+    champion: Any
+    held_out_start: date
+    rows: int
+    table: dict[str, dict[str, float | None]]
+    card: str
+    gate: Any
+
+
+def awaiting_candidate(connection: duckdb.DuckDBPyConnection, spec: ModelSpec):
+    """The newest version with the candidate alias."""
+    from platform_assets.lib.ml import registry
+
+    candidates = [
+        v for v in registry.list_versions(connection, spec.name) if v.alias == "candidate"
+    ]
+    if not candidates:
+        raise NoCandidateError(
+            f"Model '{spec.name}' has no candidate awaiting evaluation: materialize "
+            f"ml/{spec.name}/candidate first."
+        )
+    return max(candidates, key=lambda version: version.version_number)
+
+
+def model_card(spec, candidate, champion, frame, y_true, scores, gate, pipeline) -> tuple:
+    """Metrics side by side with bootstrap intervals, and the markdown card explaining them."""
+    from platform_assets.lib.ml.evaluation import metric_value, per_row_error
+    from platform_assets.lib.ml.model_card import (
+        bootstrap_metric_difference,
+        model_card_markdown,
+        permutation_importance_table,
+        worst_slices,
+    )
+    from platform_assets.lib.ml.plots import residuals_markdown, roc_curve_markdown
+    from platform_assets.lib.ml.training import prepare_features
+
+    table = {}
+    for metric, value in scores["candidate"].items():
+        row = {"candidate": value, "champion": None, "difference": None}
+        row |= {"ci_low": None, "ci_high": None}
+        if champion is not None:
+            difference, low, high = bootstrap_metric_difference(
+                y_true,
+                scores["candidate_prediction"],
+                scores["champion_prediction"],
+                lambda y, p, metric=metric: metric_value(metric, y, p),
+            )
+            row |= {"champion": scores["champion"][metric], "difference": difference}
+            row |= {"ci_low": low, "ci_high": high}
+        table[metric] = row
+    features = candidate.params["features"]
+    importance = permutation_importance_table(
+        pipeline, prepare_features(frame, features), y_true, IMPORTANCE_SCORING[spec.task]
+    )
+    errors = per_row_error(spec.task, y_true, scores["candidate_prediction"])
+    slices = worst_slices(frame, errors, SLICE_COLUMNS)
+    if spec.task == "binary_classification":
+        plot = roc_curve_markdown(y_true, scores["candidate_prediction"], "Candidate ROC")
+    else:
+        plot = residuals_markdown(y_true, scores["candidate_prediction"], "Candidate residuals")
+    decision = ("PROMOTE: " if gate.passed else "KEEP CHAMPION: ") + gate.reason
+    card = model_card_markdown(
+        spec.name,
+        candidate.version,
+        champion.version if champion else None,
+        table,
+        decision,
+        importance,
+        slices,
+        [plot],
+    )
+    return table, card
+
+
+def evaluate_candidate(
+    connection: duckdb.DuckDBPyConnection, artifacts: Path, spec: ModelSpec
+) -> CandidateEvaluation:
+    """Score the awaiting candidate and the champion on the candidate's held-out days, apply the
+    promotion gate, build the model card and record the evaluation."""
+    import numpy as np
+
+    from platform_assets.lib.ml import registry
+    from platform_assets.lib.ml.evaluation import gate_for, predict, score
+    from platform_assets.lib.ml.training import prepare_features, target_values
+
+    candidate = awaiting_candidate(connection, spec)
+    champion = registry.champion(connection, spec.name)
+    versions = [candidate] + ([champion] if champion else [])
+    columns = sorted({name for v in versions for name in v.params["features"]})
+    start = date.fromisoformat(candidate.params["validation_start"])
+    frame = read_feature_rows(connection, columns, start, candidate.training_end, spec.target)
+    y_true = target_values(spec, frame)
+    scores = {}
+    for role, version in (("candidate", candidate), ("champion", champion)):
+        if version is None:
+            continue
+        pipeline = registry.load_model(connection, artifacts, spec.name, version.version)
+        prediction = predict(
+            spec.task, pipeline, prepare_features(frame, version.params["features"])
+        )
+        scores[f"{role}_prediction"] = np.asarray(prediction)
+        scores[role] = score(spec.task, y_true, prediction)
+        if role == "candidate":
+            candidate_pipeline = pipeline
+    gate = gate_for(spec, scores["candidate"], scores.get("champion"))
+    table, card = model_card(
+        spec, candidate, champion, frame, y_true, scores, gate, candidate_pipeline
+    )
+    record_evaluation(
+        connection,
+        Evaluation(
+            model_name=spec.name,
+            candidate_version=candidate.version,
+            champion_version=champion.version if champion else None,
+            window_start=start,
+            window_end=candidate.training_end,
+            rows=len(frame),
+            candidate_metrics=scores["candidate"],
+            champion_metrics=scores.get("champion"),
+            gate_passed=gate.passed,
+            reason=gate.reason,
+        ),
+    )
+    return CandidateEvaluation(candidate, champion, start, len(frame), table, card, gate)

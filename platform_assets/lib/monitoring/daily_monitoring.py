@@ -1,0 +1,179 @@
+"""A model's daily monitoring computed: data drift, prediction drift and performance per day.
+
+Each day's flights are compared with the reference sample stored with the version that
+scored them; the day's rows of `monitoring.drift` and `monitoring.performance` are replaced.
+The Dagster asset (`defs/monitoring/monitoring_assets.py`) only wires this to its partitions.
+
+A run saves Evidently's HTML report of its last day only: the daily runs the automation
+starts leave one report per day, while a year's backfill writes its numbers in seconds
+instead of spending minutes on 365 pages nobody opens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+from platform_assets.lib.ml.features import read_feature_rows
+from platform_assets.lib.ml.spec import ModelSpec
+from platform_assets.lib.monitoring.monitoring_store import (
+    DRIFT_SHARE,
+    daily_values,
+    replace_daily_metrics,
+)
+
+HISTORY_DAYS = 30
+METRIC_COLUMNS = ["partition_date", "metric", "value", "model_version", "rows"]
+
+
+class NoPredictionsError(ValueError):
+    """Nothing to monitor: the model scored none of the days asked for."""
+
+
+@dataclass(frozen=True)
+class MonitoringSummary:
+    """What a monitoring run shows its user: the last day's drift share and report, the recent
+    history as a markdown plot, and the versions that served the days."""
+
+    last_drift_share: float
+    report: Path
+    recent_days: str
+    served_versions: list[str]
+
+
+class ServedVersion:
+    """A served version's pipeline, reference sample and reference scores, loaded once a run."""
+
+    def __init__(self, connection, artifacts: Path, spec: ModelSpec, version):
+        from platform_assets.lib.ml import registry
+        from platform_assets.lib.ml.evaluation import predict
+        from platform_assets.lib.ml.training import prepare_features
+
+        self.version = version
+        self.features = version.params["features"]
+        self.pipeline = registry.load_model(connection, artifacts, spec.name, version.version)
+        self.reference = registry.load_reference_sample(
+            connection, artifacts, spec.name, version.version
+        )
+        self.reference_scores = predict(
+            spec.task, self.pipeline, prepare_features(self.reference, self.features)
+        )
+
+
+def monitor_day(spec: ModelSpec, served: ServedVersion, day_rows, settings):
+    """The day's drift result, its drift and performance rows, and the row counts."""
+    from platform_assets.lib.ml.evaluation import score
+    from platform_assets.lib.ml.training import target_values
+    from platform_assets.lib.monitoring.drift import column_types, data_drift, prediction_drift
+
+    numeric, categorical = column_types(served.reference, served.features)
+    drift = data_drift(served.reference, day_rows, numeric, categorical, settings)
+    scores_drift = prediction_drift(served.reference_scores, day_rows["score"], settings)
+    rows = len(day_rows)
+    drift_rows = [
+        (DRIFT_SHARE, drift.drift_share),
+        ("drifted_columns", float(sum(c.drifted for c in drift.columns))),
+        ("prediction_drift", scores_drift.score),
+        *((f"column:{c.column}", c.score) for c in drift.columns),
+    ]
+    labelled = day_rows[day_rows[spec.target].notna()]
+    performance_rows = []
+    if len(labelled) and (
+        spec.task != "binary_classification" or labelled[spec.target].nunique() == 2
+    ):
+        metrics = score(spec.task, target_values(spec, labelled), labelled["score"])
+        performance_rows = list(metrics.items())
+    return drift, drift_rows, performance_rows, rows, len(labelled)
+
+
+def history_plot(connection, spec: ModelSpec, last_day: date) -> str:
+    """The drift share and the promotion metric of the last HISTORY_DAYS days, as markdown."""
+    from platform_assets.lib.ml.plots import time_series_markdown
+
+    since = last_day - timedelta(days=HISTORY_DAYS - 1)
+    drift = daily_values(connection, "drift", spec.name, DRIFT_SHARE, since=since)
+    performance = daily_values(
+        connection, "performance", spec.name, spec.promotion.metric, since=since
+    )
+    days = sorted(set(drift) | set(performance))
+    if not days:
+        return "No monitored day yet."
+    return time_series_markdown(
+        days,
+        {
+            "drift share": [drift.get(day, float("nan")) for day in days],
+            spec.promotion.metric: [performance.get(day, float("nan")) for day in days],
+        },
+        f"{spec.name}: last {HISTORY_DAYS} days",
+        "value",
+    )
+
+
+def monitor_days(
+    connection: duckdb.DuckDBPyConnection,
+    artifacts: Path,
+    reports: Path,
+    spec: ModelSpec,
+    chunks: list[tuple[date, date]],
+) -> MonitoringSummary:
+    """Monitor every day of `chunks` ((first, last) ranges, read one at a time to bound memory)
+    and replace their rows in the monitoring tables."""
+    import pandas as pd
+
+    from platform_assets.lib.ml import registry
+    from platform_assets.lib.monitoring.drift import configured_drift_settings, save_report_html
+
+    settings = configured_drift_settings()
+    drift_frames, performance_frames, served_cache = [], [], {}
+    for first, last in chunks:
+        predicted = connection.execute(
+            "SELECT flight_id, model_version, score FROM ml.predictions "
+            "WHERE model_name = ? AND partition_date BETWEEN ? AND ?",
+            [spec.name, first, last],
+        ).df()
+        for version_name in set(predicted["model_version"]) - set(served_cache):
+            version = registry.get_version(connection, spec.name, version_name)
+            served_cache[version_name] = ServedVersion(connection, artifacts, spec, version)
+        columns = sorted({f for s in served_cache.values() for f in s.features})
+        features = read_feature_rows(connection, [*columns, spec.target], first, last)
+        joined = features.merge(predicted, on="flight_id")
+        for (day, version_name), day_rows in joined.groupby(
+            [joined["flight_date"].dt.date, "model_version"]
+        ):
+            drift, drift_rows, performance_rows, rows, labelled = monitor_day(
+                spec, served_cache[version_name], day_rows, settings
+            )
+            for frames, metric_rows, count in (
+                (drift_frames, drift_rows, rows),
+                (performance_frames, performance_rows, labelled),
+            ):
+                frames.append(
+                    pd.DataFrame(
+                        [(day, m, float(v), version_name, count) for m, v in metric_rows],
+                        columns=METRIC_COLUMNS,
+                    )
+                )
+    first_day, last_day = chunks[0][0], chunks[-1][1]
+    if not served_cache:
+        raise NoPredictionsError(
+            f"No predictions of '{spec.name}' for {first_day} .. {last_day}: "
+            f"materialize ml/{spec.name}/predictions for these days first."
+        )
+    for table, frames in (("drift", drift_frames), ("performance", performance_frames)):
+        replace_daily_metrics(connection, table, spec.name, first_day, last_day, pd.concat(frames))
+    report = save_report_html(
+        served_cache[version_name].reference,
+        day_rows,
+        drift,
+        reports / spec.name / f"{day.isoformat()}.html",
+    )
+    latest = pd.concat(drift_frames).query("metric == @DRIFT_SHARE")["value"].iloc[-1]
+    return MonitoringSummary(
+        last_drift_share=float(latest),
+        report=report,
+        recent_days=history_plot(connection, spec, last_day),
+        served_versions=sorted(served_cache),
+    )
