@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -233,22 +231,3 @@ def test_scores_and_verdicts_equal_an_evidently_report_of_the_same_columns(
     for drift in result.columns:
         assert drift.score == pytest.approx(report_scores[drift.column], rel=1e-12, abs=1e-12)
     assert set(result.drifted_columns) == report_drifted != set()
-
-
-def test_time_of_one_daily_check(flights, january_reference):
-    columns = [column for column in flights.columns if column != "time_hour"]
-    numeric, categorical = column_types(flights, columns)
-    current = _day(flights, 1, 10)
-
-    seconds = []
-    for _ in range(2):  # the first call in a process also pays Evidently's lazy imports
-        started = time.perf_counter()
-        result = data_drift(january_reference, current, numeric, categorical, SETTINGS)
-        seconds.append(time.perf_counter() - started)
-
-    print(
-        f"\ndata_drift: {len(current)} current rows x {len(columns)} columns "
-        f"vs {len(january_reference)} reference rows took "
-        + " then ".join(f"{s:.2f} s" for s in seconds)
-    )
-    assert len(result.columns) + len(result.skipped_columns) == len(columns) == 27

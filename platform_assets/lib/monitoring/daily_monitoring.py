@@ -5,8 +5,8 @@ scored them; the day's rows of `monitoring.drift` and `monitoring.performance` a
 The Dagster asset (`defs/monitoring/monitoring_assets.py`) only wires this to its partitions.
 
 A run saves Evidently's HTML report of its last day only: the daily runs the automation
-starts leave one report per day, while a year's backfill writes its numbers in seconds
-instead of spending minutes on 365 pages nobody opens.
+starts leave one report per day, and a year's backfill writes its numbers in seconds rather
+than minutes of 365 pages nobody opens.
 """
 
 from __future__ import annotations

@@ -7,9 +7,9 @@ its import alone takes seconds.
 
 Scores come from Evidently's stattest functions called directly, with the cleaning its
 `ValueDrift` metric applies first (infinities and nulls dropped): the same numbers as a
-`Report` (tests/test_drift.py compares them) at a fraction of the cost. Building a `Report`
-takes about 0.4 s per model and day whatever the data size, which made a year of monitoring
-take minutes (bench B3); the `Report` now runs only to write the HTML a user opens.
+`Report` (tests/test_drift.py compares them) at a fraction of the cost: building a `Report`
+takes about 0.4 s per model and day whatever the data size, minutes for a year of
+monitoring, so it runs only to write the HTML a user opens.
 """
 
 from __future__ import annotations
