@@ -14,11 +14,44 @@ DBT_SOURCES := $(shell find dbt_project \( -path dbt_project/target -o -path dbt
 
 .PHONY: setup dev test lint replay manifest clean demo bench
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
 	touch $@
+
+# requirements.lock pins every distribution that the install above brings in. `make lock` makes
+# it anew: a fresh venv in a temporary folder resolves pyproject's dependencies and the dev extra
+# against PyPI alone (PIP_CONFIG_FILE=/dev/null drops the machine's pip config: its constraints,
+# local indexes and find-links), then `pip freeze`. The venv's bundled setuptools is removed
+# first, so that the setuptools that dagster-dg-cli needs is today's too (and is pinned: `--all`);
+# pip itself is not pinned. tests/test_lock.py checks that the lock is current.
+.PHONY: lock
+lock:
+	set -euo pipefail; tmp=$$(mktemp -d /tmp/platform-assets-lock.XXXXXX); \
+	trap 'rm -rf "$$tmp"' EXIT; \
+	export PIP_CONFIG_FILE=/dev/null; \
+	unset PIP_FIND_LINKS PIP_CONSTRAINT PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_NO_INDEX; \
+	cp pyproject.toml "$$tmp/pyproject.toml"; \
+	$(PYTHON) -m venv "$$tmp/venv"; \
+	"$$tmp/venv/bin/pip" install --quiet --upgrade pip; \
+	"$$tmp/venv/bin/pip" uninstall --quiet --yes setuptools; \
+	"$$tmp/venv/bin/python" tests/test_lock.py requirements "$$tmp/pyproject.toml" > "$$tmp/requirements.txt"; \
+	"$$tmp/venv/bin/pip" install --quiet -r "$$tmp/requirements.txt"; \
+	{ \
+	  echo "# requirements.lock: every distribution that pip install -e '.[dev]' brings in, pinned."; \
+	  echo "# Made by \`make lock\` on $$(date -u +%F): a fresh venv (Python $$("$$tmp/venv/bin/python" -c 'import platform; print(platform.python_version())'), $$("$$tmp/venv/bin/pip" --version | cut -d' ' -f1-2))"; \
+	  echo "# resolved pyproject.toml's [project].dependencies and the dev extra against PyPI alone,"; \
+	  echo "# then \`pip freeze --all --exclude-editable\` less pip. Used as constraints by \`make setup\`:"; \
+	  echo "#   pip install -c requirements.lock -e '.[dev]'"; \
+	  echo "# SHA-256 of pyproject's dependency lists (tests/test_lock.py checks it; else run make lock):"; \
+	  echo "# pyproject-dependencies-sha256: $$("$$tmp/venv/bin/python" tests/test_lock.py fingerprint "$$tmp/pyproject.toml")"; \
+	  "$$tmp/venv/bin/pip" freeze --all --exclude-editable | grep -v '^pip=='; \
+	} > "$$tmp/requirements.lock"; \
+	if ! cmp -s pyproject.toml "$$tmp/pyproject.toml"; then \
+	  echo "pyproject.toml changed while the lock was made: run make lock again" >&2; exit 1; fi; \
+	mv "$$tmp/requirements.lock" requirements.lock; \
+	echo "requirements.lock: $$(grep -c '==' requirements.lock) pins"
 
 $(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)
 	cd dbt_project && $(BIN)/dbt parse --quiet --profiles-dir .
