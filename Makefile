@@ -5,14 +5,23 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 export PLATFORM_DATA_DIR ?= $(CURDIR)/data
+# The Dagster instance: Dagster's SQLite storage (dagster.yaml), or with INSTANCE=postgres the
+# PostgreSQL one (dagster.postgres.yaml, settings from DAGSTER_PG_*), each in a home of its own.
+INSTANCE ?= sqlite
+ifeq ($(INSTANCE),postgres)
+INSTANCE_FILE := dagster.postgres.yaml
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home_postgres
+else
+INSTANCE_FILE := dagster.yaml
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+endif
 HOST ?= 127.0.0.1
 PORT ?= 3000
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project \( -path dbt_project/target -o -path dbt_project/logs \) -prune \
 	-o \( -name '*.sql' -o -name '*.yml' \) -print 2>/dev/null)
 
-.PHONY: setup dev test lint replay manifest clean demo bench
+.PHONY: setup dev test lint replay manifest clean demo bench instance
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -58,11 +67,12 @@ $(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)
 
 manifest: $(MANIFEST)
 
-$(DAGSTER_HOME)/dagster.yaml:
+# Linked every time, so that a home always holds the instance file INSTANCE names.
+instance:
 	mkdir -p $(DAGSTER_HOME)
-	ln -sf $(CURDIR)/dagster.yaml $@
+	ln -sfn $(CURDIR)/$(INSTANCE_FILE) $(DAGSTER_HOME)/dagster.yaml
 
-setup: $(VENV)/.installed $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
+setup: $(VENV)/.installed $(MANIFEST) instance
 
 replay: setup
 	$(BIN)/platform-assets replay --start 2013-01-01 --end 2013-03-31 --if-empty
