@@ -51,11 +51,6 @@ class PlatformAssets:
         return [*self.raw, self.dbt_views, self.dbt_daily_tables]
 
     @property
-    def unpartitioned(self) -> list[dg.AssetsDefinition]:
-        """What the landing sensor builds once, in a run of its own: reference tables, views."""
-        return [asset for asset in self.raw if asset.partitions_def is None] + [self.dbt_views]
-
-    @property
     def daily_raw(self) -> list[dg.AssetsDefinition]:
         """The raw tables loaded day by day (the reference tables are not partitioned)."""
         return [asset for asset in self.raw if asset.partitions_def is not None]

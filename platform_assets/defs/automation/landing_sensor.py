@@ -1,10 +1,8 @@
 """The landing sensor: starts ingestion for each day whose files arrive.
 
 Consecutive new days go into one run (a partition range, as a backfill would), so a
-month delivered at once is one run, not thirty. The reference tables and the dbt views,
-which everything downstream needs once, are built by a run of their own, without partitions:
-in a range run Dagster would record a planned materialization of each unpartitioned asset for
-every day of the range. The two runs do not depend on each other (the raw days need neither).
+month delivered at once is one run, not thirty. The first run also builds the reference
+tables and the dbt views, which everything downstream needs once.
 """
 
 import json
@@ -48,28 +46,28 @@ def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     )[:MAX_DAYS_PER_TICK]
     references = reference_signature(landing)
     reference_changed = references is not None and references != cursor.get("reference")
-    bootstrap = bool(new_days) and _views_missing(context.instance)
+    bootstrap = [*REFERENCE_KEYS, *VIEW_KEYS] if _views_missing(context.instance) else []
     requests = []
-    if bootstrap or reference_changed:
-        # Keyed by the days that need the views too, so a failed first run is asked again.
-        views_for = f":views:{new_days[0]}:{arrived[new_days[0]]}" if bootstrap else ""
-        requests.append(
-            dg.RunRequest(
-                run_key=f"landing:reference:{references}{views_for}",
-                asset_selection=[*REFERENCE_KEYS, *(VIEW_KEYS if bootstrap else [])],
-                tags={"platform/trigger": "landing_sensor"},
-            )
-        )
     for first, last in contiguous_ranges(new_days):
+        extra = bootstrap or (REFERENCE_KEYS if reference_changed else [])
         requests.append(
             dg.RunRequest(
                 run_key=f"landing:{first}:{last}:{arrived[last]}",
-                asset_selection=DAILY_KEYS,
+                asset_selection=[*DAILY_KEYS, *extra],
                 tags={
                     "dagster/asset_partition_range_start": first,
                     "dagster/asset_partition_range_end": last,
                     "platform/trigger": "landing_sensor",
                 },
+            )
+        )
+        bootstrap, reference_changed = [], False
+    if reference_changed:
+        requests.append(
+            dg.RunRequest(
+                run_key=f"landing:reference:{references}",
+                asset_selection=REFERENCE_KEYS,
+                tags={"platform/trigger": "landing_sensor"},
             )
         )
     if not requests:
