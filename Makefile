@@ -67,10 +67,15 @@ $(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)
 
 manifest: $(MANIFEST)
 
-# Linked every time, so that a home always holds the instance file INSTANCE names.
+# Linked on every setup, so that the home holds the instance file INSTANCE names; a
+# dagster.yaml of the user's own (a file, not a link) is left alone.
 instance:
 	mkdir -p $(DAGSTER_HOME)
-	ln -sfn $(CURDIR)/$(INSTANCE_FILE) $(DAGSTER_HOME)/dagster.yaml
+	@if [ -e $(DAGSTER_HOME)/dagster.yaml ] && [ ! -L $(DAGSTER_HOME)/dagster.yaml ]; then \
+	  echo "$(DAGSTER_HOME)/dagster.yaml is a file of your own: kept (INSTANCE=$(INSTANCE) not linked)"; \
+	else \
+	  ln -sfn $(CURDIR)/$(INSTANCE_FILE) $(DAGSTER_HOME)/dagster.yaml; \
+	fi
 
 setup: $(VENV)/.installed $(MANIFEST) instance
 
@@ -80,8 +85,10 @@ replay: setup
 dev: setup replay
 	$(BIN)/dagster dev -w workspace.yaml -h $(HOST) -p $(PORT)
 
+# One worker per core: most of the suite's time is subprocesses (dbt, dagster dev, Chromium)
+# and waits on them. worksteal balances the few long tests against the many short ones.
 test: setup
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist worksteal
 
 # The year replayed headless into data/demo (a data root of its own; removed first).
 demo: setup

@@ -15,7 +15,7 @@ import sys
 import dagster as dg
 from platform_instance import platform_instance
 
-from platform_assets.definitions import build_platform_assets
+from platform_assets.defs.assets_by_stage import build_platform_assets
 from platform_assets.defs.resources import PlatformData
 from platform_assets.defs.transform.dbt_models import dbt_resource
 from platform_assets.lib.paths import DataPaths

@@ -6,7 +6,7 @@ from datetime import date
 
 import dagster as dg
 
-from platform_assets.definitions import PlatformAssets, build_platform_assets
+from platform_assets.defs.assets_by_stage import PlatformAssets, build_platform_assets
 from platform_assets.defs.ml.model_family import build_model_family
 from platform_assets.defs.partitions import build_daily_partitions
 from platform_assets.defs.resources import PlatformData

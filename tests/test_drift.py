@@ -231,3 +231,12 @@ def test_scores_and_verdicts_equal_an_evidently_report_of_the_same_columns(
     for drift in result.columns:
         assert drift.score == pytest.approx(report_scores[drift.column], rel=1e-12, abs=1e-12)
     assert set(result.drifted_columns) == report_drifted != set()
+
+
+def test_every_column_of_a_day_is_compared_or_skipped_with_a_reason(flights, january_reference):
+    columns = [column for column in flights.columns if column != "time_hour"]
+    numeric, categorical = column_types(flights, columns)
+    result = data_drift(january_reference, _day(flights, 1, 10), numeric, categorical, SETTINGS)
+    compared = {drift.column for drift in result.columns}
+    assert compared | set(result.skipped_columns) == set(columns)
+    assert len(columns) == 27 and not compared & set(result.skipped_columns)

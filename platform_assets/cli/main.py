@@ -1,4 +1,5 @@
-"""The `platform-assets` command: what is not an asset (demo replay, the model registry)."""
+"""The `platform-assets` command: what is not an asset (replay, the model registry, the
+headless demo year, the retraining backtest)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,9 @@ from collections.abc import Sequence
 
 import dagster as dg
 
-REFERENCE_TABLES = [dg.AssetKey(["raw", name]) for name in ("planes", "airports", "airlines")]
+from platform_assets.lib.raw_contract import REFERENCE_SOURCES
+
+REFERENCE_TABLES = [dg.AssetKey(["raw", source.name]) for source in REFERENCE_SOURCES]
 
 
 def follows_new_days(ignore: Sequence[dg.AssetKey] = ()) -> dg.AutomationCondition:

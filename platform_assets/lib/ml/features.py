@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from platform_assets.lib.ml.spec import OUTCOME_COLUMNS, ModelSpec, ModelSpecError
+from platform_assets.lib.warehouse import quote_identifier
 
 if TYPE_CHECKING:  # the frame comes from DuckDB; sensors import this module without pandas
     import pandas as pd
@@ -75,9 +76,9 @@ def read_feature_rows(
 ) -> pd.DataFrame:
     """Feature-table rows of days start..end, by flight; with a label, labelled rows only."""
     selected = ", ".join(
-        f'"{name}"' for name in [*ID_COLUMNS, *columns, *([label] if label else [])]
+        quote_identifier(name) for name in [*ID_COLUMNS, *columns, *([label] if label else [])]
     )
-    labelled = f' AND "{label}" IS NOT NULL' if label else ""
+    labelled = f" AND {quote_identifier(label)} IS NOT NULL" if label else ""
     return connection.execute(
         f"SELECT {selected} FROM {FEATURE_TABLE} "
         f"WHERE flight_date BETWEEN ? AND ?{labelled} ORDER BY flight_id",
@@ -88,5 +89,5 @@ def read_feature_rows(
 def latest_labelled_day(connection: duckdb.DuckDBPyConnection, label: str) -> date | None:
     """The most recent day that has labelled flights: the default training cutoff."""
     return connection.execute(
-        f'SELECT max(flight_date) FROM {FEATURE_TABLE} WHERE "{label}" IS NOT NULL'
+        f"SELECT max(flight_date) FROM {FEATURE_TABLE} WHERE {quote_identifier(label)} IS NOT NULL"
     ).fetchone()[0]

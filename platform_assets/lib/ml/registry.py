@@ -3,9 +3,10 @@
 Each version is a row of `ml.model_versions` in the warehouse and a joblib file (plus, if given,
 a parquet reference sample) under `<artifacts>/<model_name>/`. Paths are stored relative to the
 artifacts folder, so the data root can move. Files are written atomically and their SHA-256 is
-checked before anything is unpickled. Aliases move only through `register_version`, `promote`
-and `rollback`, and every move is written to the audit table `ml.model_alias_events` in the
-same transaction. Functions take the caller's open (single-writer) DuckDB connection.
+checked before anything is unpickled (`artifacts.py`). Aliases move only through
+`register_version` here and `promote` and `rollback` (`champion_alias.py`), and every move is
+written to the audit table `ml.model_alias_events` in the same transaction
+(`registry_tables.py`). Functions take the caller's open (single-writer) DuckDB connection.
 """
 
 from __future__ import annotations

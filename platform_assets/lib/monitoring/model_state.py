@@ -15,7 +15,7 @@ from platform_assets.lib.monitoring.monitoring_store import (
     last_triggered_as_of,
 )
 from platform_assets.lib.monitoring.retraining_policy import ModelState
-from platform_assets.lib.warehouse import table_exists
+from platform_assets.lib.warehouse import quote_identifier, table_exists
 
 
 def labelled_days(connection: duckdb.DuckDBPyConnection, label: str) -> tuple[int, date | None]:
@@ -24,7 +24,7 @@ def labelled_days(connection: duckdb.DuckDBPyConnection, label: str) -> tuple[in
         return 0, None
     return connection.execute(
         f"SELECT count(DISTINCT flight_date), max(flight_date) FROM {FEATURE_TABLE} "
-        f'WHERE "{label}" IS NOT NULL'
+        f"WHERE {quote_identifier(label)} IS NOT NULL"
     ).fetchone()
 
 
