@@ -45,6 +45,10 @@ def build_definitions(settings: PlatformSettings | None = None) -> dg.Definition
             "platform_data": PlatformData(data_dir=str(settings.data_dir)),
             "dbt": dbt_resource,
         },
+        # A run's steps in its own process, one after another: every step that touches the
+        # warehouse waits for the one `warehouse_writer` slot anyway, and a process per step
+        # would load the definitions again for each (seconds a step).
+        executor=dg.in_process_executor,
     )
 
 
