@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,21 +32,30 @@ FEATURE_DAYS = ("2013-01-01", "2013-02-11")
 
 
 @pytest.fixture(scope="session")
-def feature_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def feature_warehouse(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
     """A warehouse with real features for six weeks of 2013, built once through Dagster and dbt.
 
-    Tests that start from features copy it into their own data root (`ml_data_paths`).
+    Built once for the whole run: the first of the parallel workers (pytest-xdist) builds it
+    under a file lock, the others wait and reuse it. Tests that start from features copy it
+    into their own data root (`ml_data_paths`).
     """
     from tests.helpers import materialize_range, platform_assets, replay_days
 
-    paths = DataPaths(tmp_path_factory.mktemp("feature_warehouse") / "data")
-    replay_days(paths, *FEATURE_DAYS)
-    with dg.instance_for_test() as build_instance:
-        result = materialize_range(
-            platform_assets().ingest_and_dbt, paths, build_instance, *FEATURE_DAYS
-        )
-    assert result.success
-    return paths.warehouse
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if worker_id != "master" else base
+    built = shared / "feature_warehouse"
+    with (shared / "feature_warehouse.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not built.exists():  # built whole or not at all: a failed build leaves nothing
+            building = DataPaths(shared / "feature_warehouse_building" / "data")
+            replay_days(building, *FEATURE_DAYS)
+            with dg.instance_for_test() as build_instance:
+                result = materialize_range(
+                    platform_assets().ingest_and_dbt, building, build_instance, *FEATURE_DAYS
+                )
+            assert result.success
+            building.root.parent.rename(built)
+    return DataPaths(built / "data").warehouse
 
 
 @pytest.fixture
