@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from platform_assets.lib.settings import PlatformSettings
+
 
 @dataclass(frozen=True)
 class DataPaths:
@@ -18,8 +20,6 @@ class DataPaths:
     @classmethod
     def from_env(cls) -> DataPaths:
         """The data root of the settings (PLATFORM_DATA_DIR, default ./data), made absolute."""
-        from platform_assets.lib.settings import PlatformSettings
-
         return cls(PlatformSettings.from_env().data_dir)
 
     @property

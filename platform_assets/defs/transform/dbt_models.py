@@ -83,14 +83,16 @@ def _run_dbt_build(
     shutil.rmtree(invocation.target_path, ignore_errors=True)
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    dagster_dbt_translator=PlatformDbtTranslator(),
-    select="config.materialized:view",
-    pool=WAREHOUSE_WRITER_POOL,
-    name="dbt_views",
-)
+# What both dbt asset groups share: the prepared manifest, our translator, the writer pool.
+DBT_ASSETS_ARGUMENTS = {
+    "manifest": dbt_project.manifest_path,
+    "project": dbt_project,
+    "dagster_dbt_translator": PlatformDbtTranslator(),
+    "pool": WAREHOUSE_WRITER_POOL,
+}
+
+
+@dbt_assets(**DBT_ASSETS_ARGUMENTS, select="config.materialized:view", name="dbt_views")
 def dbt_views(context: dg.AssetExecutionContext, dbt: DbtCliResource, platform_data: PlatformData):
     """Staging and intermediate views: no data of their own, so they are not partitioned.
 
@@ -104,13 +106,10 @@ def build_dbt_daily_tables(partitions: dg.PartitionsDefinition) -> dg.AssetsDefi
     """The incremental dbt models (the feature table) on `partitions`."""
 
     @dbt_assets(
-        manifest=dbt_project.manifest_path,
-        project=dbt_project,
-        dagster_dbt_translator=PlatformDbtTranslator(),
+        **DBT_ASSETS_ARGUMENTS,
         select="config.materialized:incremental",
         partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
-        pool=WAREHOUSE_WRITER_POOL,
         name="dbt_daily_tables",
     )
     def dbt_daily_tables(

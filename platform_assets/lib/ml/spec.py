@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from platform_assets.lib.settings import PlatformSettings
+
 OUTCOME_COLUMNS = ("dep_delay", "dep_time", "arr_time", "air_time")
 """Known only after departure: a model that uses one of them is cheating."""
 
@@ -101,8 +103,6 @@ class ModelSpec:
 
 def models_file() -> Path:
     """The models file of the settings: PLATFORM_MODELS_FILE, or the one shipped."""
-    from platform_assets.lib.settings import PlatformSettings
-
     return PlatformSettings.from_env().models_file
 
 
