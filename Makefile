@@ -21,7 +21,7 @@ MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project \( -path dbt_project/target -o -path dbt_project/logs \) -prune \
 	-o \( -name '*.sql' -o -name '*.yml' \) -print 2>/dev/null)
 
-.PHONY: setup dev test lint replay manifest clean demo bench instance
+.PHONY: setup dev test lint replay manifest clean demo bench instance features-ui
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -84,6 +84,13 @@ replay: setup
 
 dev: setup replay
 	$(BIN)/dagster dev -w workspace.yaml -h $(HOST) -p $(PORT)
+
+# Feast's UI over the data root's feature store (registry, entities, views, feature services),
+# which the pipeline applies on its first run there (materialize features/online_store).
+FEATURES_UI_PORT ?= 8888
+features-ui: setup
+	@test -f $(PLATFORM_DATA_DIR)/feast/registry.db || { echo "No feature store in $(PLATFORM_DATA_DIR) yet: run make dev and let the first days land (or materialize features/online_store)." >&2; exit 1; }
+	$(BIN)/feast -c $(PLATFORM_DATA_DIR)/feast ui -h $(HOST) -p $(FEATURES_UI_PORT)
 
 # One worker per core: most of the suite's time is subprocesses (dbt, dagster dev, Chromium)
 # and waits on them. worksteal balances the few long tests against the many short ones.

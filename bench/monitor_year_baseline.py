@@ -16,11 +16,12 @@ import time
 STARTED = time.perf_counter()  # the baseline pays its imports, as the platform run does
 
 import sys  # noqa: E402
+from datetime import date  # noqa: E402
 
 import pandas as pd  # noqa: E402
 
 from platform_assets.lib.ml import registry  # noqa: E402
-from platform_assets.lib.ml.features import read_feature_rows  # noqa: E402
+from platform_assets.lib.ml.features import version_feature_rows  # noqa: E402
 from platform_assets.lib.ml.spec import load_model_specs  # noqa: E402
 from platform_assets.lib.monitoring.drift import (  # noqa: E402
     column_types,
@@ -54,7 +55,7 @@ if __name__ == "__main__":
             reference = registry.load_reference_sample(
                 connection, paths.artifacts, name, version.version
             )
-            year = read_feature_rows(connection, features, "2013-01-01", "2013-12-31")
+            year = version_feature_rows(connection, version, date(2013, 1, 1), date(2013, 12, 31))
             numeric, categorical = column_types(reference, features)
             definition = DataDefinition(numerical_columns=numeric, categorical_columns=categorical)
             reference_data = Dataset.from_pandas(reference[features], data_definition=definition)

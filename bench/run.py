@@ -160,6 +160,12 @@ def main() -> None:
     rows.append(("B7 train classifier, 90-day window (s)", training.wall_seconds, None, "<= 30 s"))
     rows.append(("B7 peak memory (MB)", training.peak_memory_mb, None, "<= 4096 MB"))
 
+    # B9, B10: the feature store the year's backfill applied and materialized.
+    asof, feast = map(float, _setup("feature_retrieval.py", env=fresh("b1_platform")).split())
+    rows.append(("B9 point-in-time features, 90-day training set (s)", asof, feast, "<= 5 s"))
+    p99, _ = map(float, _setup("online_lookup.py", env=fresh("b1_platform")).split())
+    rows.append(("B10 online lookup of one flight, p99 (ms)", p99, None, "<= 10 ms"))
+
     # B3 and B2 serve both models from the year's feature table that B1 left behind.
     year_root = fresh("b1_platform")
     _setup("serve_models.py", *YEAR, env=year_root)

@@ -15,9 +15,11 @@ from platform_assets.defs.transform.dbt_models import dbt_window_vars
 FEATURES = dg.AssetKey(["marts", "flight_features"])
 
 
-def test_raw_sources_are_upstream_of_the_feature_table():
+def test_raw_sources_are_upstream_of_the_training_set_through_the_feature_views():
     graph = defs.resolve_asset_graph()
-    upstream = graph.get(FEATURES).parent_keys
+    training_set = dg.AssetKey(["ml", "delay_classifier", "training_set"])
+    assert dg.AssetKey(["features", "origin_live"]) in graph.get(training_set).parent_keys
+    upstream = graph.get(training_set).parent_keys
     ancestors = set()
     frontier = set(upstream)
     while frontier:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from platform_assets.lib.features.catalog import FeatureCatalog
 from platform_assets.lib.ml import registry
 from platform_assets.lib.ml.features import LeakageError, resolve_features
 from platform_assets.lib.ml.spec import ModelSpecError, load_model_specs
@@ -65,23 +66,19 @@ def test_outcomes_and_labels_are_refused_as_features(test_models):
     spec = test_models["delay_classifier"]
     for leaked in (("carrier", "dep_delay"), ("air_time",), ("arr_delay",), ("is_delayed",)):
         with pytest.raises(LeakageError, match="known only after departure or a label"):
-            resolve_features(spec.__class__(**{**spec.__dict__, "features": leaked}), roles)
+            resolve_features(
+                spec.__class__(**{**spec.__dict__, "features": leaked}), roles, FeatureCatalog({})
+            )
 
 
-def test_training_with_a_leaking_feature_fails_with_a_clear_message(
-    tmp_path, monkeypatch, ml_data_paths, instance
-):
+def test_a_leaking_feature_fails_the_definitions_with_a_clear_message(tmp_path, monkeypatch):
     models = tmp_path / "models.yaml"
     models.write_text(
         TEST_MODELS.read_text().replace("features: all", "features: [carrier, dep_delay]", 1)
     )
     monkeypatch.setenv("PLATFORM_MODELS_FILE", str(models))
-    spec = load_model_specs()["delay_classifier"]
-    result = materialize_model_family([model_family(spec)["training_set"]], ml_data_paths, instance)
-    assert not result.success
-    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
-    assert "dep_delay" in str(failure.step_failure_data.error)
-    assert "Remove them from `features`" in str(failure.step_failure_data.error)
+    with pytest.raises(LeakageError, match="dep_delay.*Remove them from `features`"):
+        platform_assets()
 
 
 def test_a_bad_models_file_names_the_model_and_the_field(tmp_path):

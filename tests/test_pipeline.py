@@ -19,7 +19,10 @@ TABLE_SNAPSHOTS = {
 }
 TABLE_SNAPSHOTS |= {
     "marts.flight_features": "SELECT * FROM marts.flight_features ORDER BY flight_id",
+    "features.origin_live": "SELECT * FROM features.origin_live ORDER BY origin, event_timestamp",
+    "features.route_history": "SELECT * FROM features.route_history ORDER BY ALL",
 }
+ORIGIN_LIVE = dg.AssetKey(["features", "origin_live"])
 
 
 def _snapshot(paths) -> dict[str, list]:
@@ -76,7 +79,12 @@ def test_real_days_reach_the_feature_table_and_a_rerun_changes_nothing(data_path
     features = _latest_metadata(instance, FEATURES, "2013-01-01")
     assert features["dagster/row_count"].value == sum(per_day.values())
     assert "null share" in features["column_profile"].value
-    assert "weather_temp" in features["column_profile"].value
+    live = _latest_metadata(instance, ORIGIN_LIVE, "2013-01-01")
+    assert live["dagster/row_count"].value == 3 * 3 * 24 * 60  # origins x days x minutes
+    assert "weather_temp" in live["column_profile"].value
+    declared = next(spec for spec in PLATFORM.dbt_daily_tables.specs if spec.key == ORIGIN_LIVE)
+    assert declared.group_name == "features" and declared.owners == ["team:ml-platform"]
+    assert declared.metadata["feature_view/entities"] == "origin"
 
     before = _snapshot(data_paths)
     again = materialize_range(ASSETS, data_paths, instance, "2013-01-01", "2013-01-03")

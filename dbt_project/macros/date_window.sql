@@ -5,6 +5,9 @@
 
   date_window_bounds()            -> {'min_date': 'YYYY-MM-DD' or none, 'max_date': ... }
   date_window_predicate(column)   -> SQL predicate on a DATE column ("true" when no window)
+  date_window_predicate(column, lookback_days=n, lookahead_days=m)
+                                  -> the window widened by n days before it and m after it
+                                     (the days a feature view reads to build the window's rows)
 
   Used by the model (select), by its incremental strategy (delete) and by its tests, so all
   three always see exactly the same set of days.
@@ -30,14 +33,16 @@
     {{ return(bounds) }}
 {%- endmacro %}
 
-{% macro date_window_predicate(column='flight_date') -%}
+{% macro date_window_predicate(column='flight_date', lookback_days=0, lookahead_days=0) -%}
     {%- set b = date_window_bounds() -%}
+    {%- set low = "date '" ~ b['min_date'] ~ "' - " ~ lookback_days -%}
+    {%- set high = "date '" ~ b['max_date'] ~ "' + " ~ lookahead_days -%}
     {%- if b['min_date'] and b['max_date'] -%}
-        ({{ column }} between date '{{ b["min_date"] }}' and date '{{ b["max_date"] }}')
+        ({{ column }} between {{ low }} and {{ high }})
     {%- elif b['min_date'] -%}
-        ({{ column }} >= date '{{ b["min_date"] }}')
+        ({{ column }} >= {{ low }})
     {%- elif b['max_date'] -%}
-        ({{ column }} <= date '{{ b["max_date"] }}')
+        ({{ column }} <= {{ high }})
     {%- else -%}
         (true)
     {%- endif -%}

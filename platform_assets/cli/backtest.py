@@ -35,10 +35,10 @@ TUNING_VARIANTS = {
 
 
 def _features(spec: ModelSpec) -> list[str]:
-    from platform_assets.defs.ml.ml_context import feature_roles
+    from platform_assets.defs.ml.ml_context import feature_catalog, feature_roles
     from platform_assets.lib.ml.features import resolve_features
 
-    return resolve_features(spec, feature_roles())
+    return resolve_features(spec, feature_roles(), feature_catalog())
 
 
 def _row(name: str, result, seconds: float) -> tuple:

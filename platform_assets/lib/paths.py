@@ -13,7 +13,7 @@ from platform_assets.lib.settings import PlatformSettings
 
 @dataclass(frozen=True)
 class DataPaths:
-    """The layout under one data root: warehouse file, landing zone, artifacts and reports."""
+    """The layout under one data root: warehouse, landing zone, artifacts, reports, features."""
 
     root: Path
 
@@ -37,3 +37,13 @@ class DataPaths:
     @property
     def reports(self) -> Path:
         return self.root / "reports"
+
+    @property
+    def feature_files(self) -> Path:
+        """The feature views as Parquet: a folder per view, a file per day (Feast's sources)."""
+        return self.root / "features"
+
+    @property
+    def feast(self) -> Path:
+        """This root's Feast repository: feature_store.yaml, its registry and online store."""
+        return self.root / "feast"

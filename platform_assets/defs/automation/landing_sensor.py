@@ -10,7 +10,7 @@ import json
 import dagster as dg
 
 from platform_assets.defs.partitions import build_daily_partitions
-from platform_assets.defs.transform.dbt_models import dbt_views
+from platform_assets.defs.transform.dbt_models import dbt_unpartitioned
 from platform_assets.lib.landing import arrived_days, contiguous_ranges, reference_signature
 from platform_assets.lib.paths import DataPaths
 from platform_assets.lib.raw_contract import DAILY_SOURCES, REFERENCE_SOURCES
@@ -18,17 +18,17 @@ from platform_assets.lib.settings import PlatformSettings
 
 DAILY_KEYS = [dg.AssetKey(["raw", source.name]) for source in DAILY_SOURCES]
 REFERENCE_KEYS = [dg.AssetKey(["raw", source.name]) for source in REFERENCE_SOURCES]
-VIEW_KEYS = list(dbt_views.keys)
+UNPARTITIONED_KEYS = list(dbt_unpartitioned.keys)
 MAX_DAYS_PER_TICK = 366
 
 
 def _views_missing(instance: dg.DagsterInstance) -> bool:
-    return any(instance.get_latest_materialization_event(key) is None for key in VIEW_KEYS)
+    return any(instance.get_latest_materialization_event(key) is None for key in UNPARTITIONED_KEYS)
 
 
 @dg.sensor(
     name="landing_sensor",
-    target=dg.AssetSelection.assets(*DAILY_KEYS, *REFERENCE_KEYS, *VIEW_KEYS),
+    target=dg.AssetSelection.assets(*DAILY_KEYS, *REFERENCE_KEYS, *UNPARTITIONED_KEYS),
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Starts ingestion for each day whose flights and weather files have arrived "
@@ -46,7 +46,7 @@ def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     )[:MAX_DAYS_PER_TICK]
     references = reference_signature(landing)
     reference_changed = references is not None and references != cursor.get("reference")
-    bootstrap = [*REFERENCE_KEYS, *VIEW_KEYS] if _views_missing(context.instance) else []
+    bootstrap = [*REFERENCE_KEYS, *UNPARTITIONED_KEYS] if _views_missing(context.instance) else []
     requests = []
     for first, last in contiguous_ranges(new_days):
         extra = bootstrap or (REFERENCE_KEYS if reference_changed else [])

@@ -7,17 +7,24 @@ includes its daily monitoring and its retraining sensor.
 import dagster as dg
 
 from platform_assets.defs.automation.retraining_sensors import build_retraining_sensor
+from platform_assets.defs.ml.ml_context import feature_catalog, feature_roles
 from platform_assets.defs.ml.prediction_assets import build_predictions_asset
 from platform_assets.defs.ml.promotion_assets import build_champion_asset, build_evaluation_asset
 from platform_assets.defs.ml.training_assets import build_candidate_asset, build_training_set_asset
 from platform_assets.defs.monitoring.monitoring_assets import build_monitoring_asset
+from platform_assets.lib.ml.features import resolve_features
 from platform_assets.lib.ml.spec import ModelSpec
 
 
 def build_model_family(
     spec: ModelSpec, partitions: dg.PartitionsDefinition
 ) -> list[dg.AssetsDefinition]:
-    """Training set, candidate, evaluation (with its gate), champion, predictions, monitoring."""
+    """Training set, candidate, evaluation (with its gate), champion, predictions, monitoring.
+
+    The model's features are checked against the dbt manifest first, so that an unknown column
+    or feature reference fails the code location's load with a message naming it.
+    """
+    resolve_features(spec, feature_roles(), feature_catalog())
     return [
         build_training_set_asset(spec),
         build_candidate_asset(spec),

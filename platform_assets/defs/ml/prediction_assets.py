@@ -3,11 +3,12 @@
 import dagster as dg
 
 from platform_assets.defs.automation.conditions import follows_new_days
+from platform_assets.defs.ml.ml_context import feature_view_keys
 from platform_assets.defs.ml.model_keys import CHAMPION, ML_GROUP, PREDICTIONS, model_asset_key
 from platform_assets.defs.partitions import day_chunks, partition_days
 from platform_assets.defs.resources import WAREHOUSE_WRITER_POOL, PlatformData
 from platform_assets.defs.transform.dbt_models import FEATURE_TABLE_KEY
-from platform_assets.lib.ml.features import read_feature_rows
+from platform_assets.lib.ml.features import version_feature_rows
 from platform_assets.lib.ml.spec import ModelSpec
 from platform_assets.lib.warehouse import connect
 
@@ -19,7 +20,7 @@ def build_predictions_asset(
 ) -> dg.AssetsDefinition:
     @dg.asset(
         key=model_asset_key(spec.name, PREDICTIONS),
-        deps=[model_asset_key(spec.name, CHAMPION), FEATURE_TABLE_KEY],
+        deps=[model_asset_key(spec.name, CHAMPION), FEATURE_TABLE_KEY, *feature_view_keys()],
         group_name=ML_GROUP,
         kinds={"python", "duckdb"},
         description=f"{spec.description} Each day's flights scored by the current champion, "
@@ -54,7 +55,7 @@ def build_predictions_asset(
             )
             features = serving.params["features"]
             for first, last in day_chunks(days):  # a month of rows in memory at a time
-                frame = read_feature_rows(connection, features, first, last)
+                frame = version_feature_rows(connection, serving, first, last)
                 scored = pd.DataFrame(
                     {
                         "flight_id": frame["flight_id"],

@@ -9,7 +9,13 @@ from typing import Any
 
 import dagster as dg
 
-from platform_assets.defs.ml.ml_context import feature_roles, manifest_checksum, training_set_folder
+from platform_assets.defs.ml.ml_context import (
+    feature_catalog,
+    feature_roles,
+    feature_view_keys,
+    manifest_checksum,
+    training_set_folder,
+)
 from platform_assets.defs.ml.model_keys import (
     CANDIDATE,
     ML_GROUP,
@@ -18,8 +24,9 @@ from platform_assets.defs.ml.model_keys import (
 )
 from platform_assets.defs.resources import WAREHOUSE_WRITER_POOL, PlatformData
 from platform_assets.defs.transform.dbt_models import FEATURE_TABLE_KEY
+from platform_assets.lib.features.retrieval import read_feature_rows
 from platform_assets.lib.landing import is_day_name
-from platform_assets.lib.ml.features import latest_labelled_day, read_feature_rows, resolve_features
+from platform_assets.lib.ml.features import latest_labelled_day, resolve_features
 from platform_assets.lib.ml.spec import ModelSpec
 from platform_assets.lib.warehouse import connect
 
@@ -60,11 +67,12 @@ def _cutoff(config: TrainingSetConfig, connection, spec: ModelSpec) -> date:
 def build_training_set_asset(spec: ModelSpec) -> dg.AssetsDefinition:
     @dg.asset(
         key=model_asset_key(spec.name, TRAINING_SET),
-        deps=[FEATURE_TABLE_KEY],
+        deps=[FEATURE_TABLE_KEY, *feature_view_keys()],
         group_name=ML_GROUP,
         kinds={"python", "duckdb"},
         description=f"{spec.description} The labelled flights of the training window "
-        f"(default: {spec.training_window_days} days up to the latest labelled day).",
+        f"(default: {spec.training_window_days} days up to the latest labelled day), each "
+        f"with its features as known {spec.prediction_lead_minutes} minutes before departure.",
         code_version=TRAINING_CODE_VERSION,
         pool=WAREHOUSE_WRITER_POOL,
     )
@@ -75,20 +83,28 @@ def build_training_set_asset(spec: ModelSpec) -> dg.AssetsDefinition:
         from platform_assets.lib.ml.training_set import save_training_set
 
         run_spec = spec.with_overrides(training_window_days=config.training_window_days)
-        features = resolve_features(run_spec, feature_roles())
+        features = resolve_features(run_spec, feature_roles(), feature_catalog())
         with connect(platform_data.paths.warehouse) as connection:
             window = TrainingWindow.ending_at(
                 _cutoff(config, connection, run_spec),
                 run_spec.training_window_days,
                 run_spec.validation_days,
             )
-            frame = read_feature_rows(connection, features, window.start, window.end, spec.target)
+            frame = read_feature_rows(
+                connection,
+                features,
+                window.start,
+                window.end,
+                spec.target,
+                lead_minutes=spec.prediction_lead_minutes,
+            )
         fingerprint = data_fingerprint(frame, [*features, spec.target])
         description = {
             "window_start": window.start.isoformat(),
             "window_end": window.end.isoformat(),
             "validation_start": window.validation_start.isoformat(),
             "features": features,
+            "prediction_lead_minutes": spec.prediction_lead_minutes,
             "rows": len(frame),
             "fingerprint": fingerprint,
         }
@@ -100,6 +116,7 @@ def build_training_set_asset(spec: ModelSpec) -> dg.AssetsDefinition:
                 "window": f"{window.start} .. {window.end}",
                 "validation_days": f"{window.validation_start} .. {window.end}",
                 "features": dg.MetadataValue.json(features),
+                "prediction_lead_minutes": spec.prediction_lead_minutes,
                 "data_fingerprint": fingerprint,
                 "target_mean": float(target.mean()) if len(frame) else float("nan"),
             }
@@ -177,6 +194,7 @@ def build_candidate_asset(spec: ModelSpec) -> dg.AssetsDefinition:
                     "estimator": spec.estimator,
                     "hyperparameters": run_spec.params,
                     "features": features,
+                    "prediction_lead_minutes": described["prediction_lead_minutes"],
                     "target": spec.target,
                     "task": spec.task,
                     "validation_start": window.validation_start.isoformat(),

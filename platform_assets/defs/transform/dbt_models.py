@@ -1,11 +1,13 @@
-"""The dbt models as assets: views unpartitioned, incremental tables partitioned by day.
+"""The dbt models as assets: views and reference tables unpartitioned, incremental tables by day.
 
-Views hold no data, so they are built once (and again when their SQL changes), and a day's
-run touches only the incremental tables: the cost of a day does not grow with history, and
-a year's backfill records one materialization per day for the feature table alone. A run
-covers a whole range (a year's backfill is one `dbt build`), passed as `--vars`; the
-incremental feature table replaces exactly those days. dbt tests become asset checks. The
-feature table's partition also gets a column profile, computed after dbt has exited.
+Views hold no data, so they are built once (and again when their SQL changes); the reference
+feature tables (plane, destination airport) follow their raw tables. A day's run touches only
+the incremental tables (the feature table and the time-based feature views): the cost of a
+day does not grow with history, and a year's backfill records one materialization per day
+per table. A run covers a whole range (a year's backfill is one `dbt build`), passed as
+`--vars`; each incremental table replaces exactly those days. dbt tests become asset checks.
+Each incremental table's partition also gets its row count and a column profile, computed
+after dbt has exited.
 """
 
 import json
@@ -14,7 +16,7 @@ import shutil
 import sys
 from collections.abc import Iterator
 from datetime import date
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 
 import dagster as dg
@@ -26,10 +28,9 @@ from platform_assets.defs.resources import WAREHOUSE_WRITER_POOL, PlatformData
 from platform_assets.defs.table_metadata import table_metadata
 from platform_assets.defs.transform.translator import PlatformDbtTranslator
 from platform_assets.lib.table_summary import column_profile_markdown
-from platform_assets.lib.warehouse import connect
+from platform_assets.lib.warehouse import connect, quote_identifier
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[3] / "dbt_project"
-FEATURE_TABLE = "marts.flight_features"
 FEATURE_TABLE_KEY = dg.AssetKey(["marts", "flight_features"])
 CHECK_RESULTS = (dg.AssetCheckResult, dg.AssetCheckEvaluation)
 
@@ -46,15 +47,31 @@ def dbt_window_vars(days: list[date]) -> dict[str, str]:
     return {"min_date": days[0].isoformat(), "max_date": days[-1].isoformat()}
 
 
-def _feature_partition_metadata(platform_data: PlatformData, days: list[date]) -> dict:
-    where, params = "flight_date BETWEEN ? AND ?", (days[0], days[-1])
+def _partition_metadata(
+    platform_data: PlatformData, table: str, window_column: str, days: list[date]
+) -> dict:
+    """Row count, schema and column profile of the run's days of one incremental table."""
+    where = f"{quote_identifier(window_column)} BETWEEN ? AND ?"
+    params = (days[0], days[-1])
     with connect(platform_data.paths.warehouse, read_only=True) as connection:
         return {
-            **table_metadata(connection, FEATURE_TABLE, where, params),
+            **table_metadata(connection, table, where, params),
             "column_profile": dg.MetadataValue.md(
-                column_profile_markdown(connection, FEATURE_TABLE, where, params)
+                column_profile_markdown(connection, table, where, params)
             ),
         }
+
+
+@cache
+def _window_columns() -> dict[dg.AssetKey, str]:
+    """The window column (config.window_column) of each incremental model, by asset key."""
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    translator = PlatformDbtTranslator()
+    return {
+        translator.get_asset_key(node): node["config"].get("window_column", "flight_date")
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"
+    }
 
 
 def _run_dbt_build(
@@ -92,18 +109,25 @@ DBT_ASSETS_ARGUMENTS = {
 }
 
 
-@dbt_assets(**DBT_ASSETS_ARGUMENTS, select="config.materialized:view", name="dbt_views")
-def dbt_views(context: dg.AssetExecutionContext, dbt: DbtCliResource, platform_data: PlatformData):
-    """Staging and intermediate views: no data of their own, so they are not partitioned.
+@dbt_assets(
+    **DBT_ASSETS_ARGUMENTS,
+    select="config.materialized:view config.materialized:table",
+    name="dbt_unpartitioned",
+)
+def dbt_unpartitioned(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, platform_data: PlatformData
+):
+    """Staging and intermediate views and the reference feature tables: not partitioned.
 
-    They are rebuilt when their SQL changes, not every day; their tests run with them.
+    Views are rebuilt when their SQL changes, not every day; the reference tables when their
+    raw tables change; their tests run with them.
     """
     # Cautious: a test that also reads the feature table belongs to the feature table's run.
     yield from _run_dbt_build(context, dbt, platform_data, ["--indirect-selection", "cautious"])
 
 
 def build_dbt_daily_tables(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
-    """The incremental dbt models (the feature table) on `partitions`."""
+    """The incremental dbt models (the feature table, the time-based feature views) by day."""
 
     @dbt_assets(
         **DBT_ASSETS_ARGUMENTS,
@@ -115,16 +139,15 @@ def build_dbt_daily_tables(partitions: dg.PartitionsDefinition) -> dg.AssetsDefi
     def dbt_daily_tables(
         context: dg.AssetExecutionContext, dbt: DbtCliResource, platform_data: PlatformData
     ):
-        """The incremental tables (the feature table), built for the run's days only."""
+        """The incremental tables, built for the run's days only."""
         days = partition_days(context)
         # Events are held until dbt exits: the profile reads the warehouse file dbt was writing.
         window = ["--vars", json.dumps(dbt_window_vars(days))]
         for event in _run_dbt_build(context, dbt, platform_data, window):
-            if (
-                isinstance(event, dg.Output)
-                and context.asset_key_for_output(event.output_name) == FEATURE_TABLE_KEY
-            ):
-                metadata = _feature_partition_metadata(platform_data, days)
+            if isinstance(event, dg.Output):
+                key = context.asset_key_for_output(event.output_name)
+                table = ".".join(key.path)
+                metadata = _partition_metadata(platform_data, table, _window_columns()[key], days)
                 event = event.with_metadata({**event.metadata, **metadata})
             yield event
 

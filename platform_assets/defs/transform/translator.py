@@ -13,11 +13,15 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
-from platform_assets.defs.automation.conditions import follows_new_days
+from platform_assets.defs.automation.conditions import follows_new_days, follows_reference_data
+from platform_assets.lib.features.catalog import feature_view_from_node
 
 
 class PlatformDbtTranslator(DagsterDbtTranslator):
-    """Schema-qualified keys, one group per dbt layer, new days followed by incremental models."""
+    """Schema-qualified keys, one group per dbt layer, new days followed by incremental models.
+
+    Feature views (group `features`) also carry their entities, event timestamp, TTL and owner.
+    """
 
     def __init__(self) -> None:
         # Views hold no data: as virtual assets, automation looks through them to raw tables.
@@ -37,6 +41,11 @@ class PlatformDbtTranslator(DagsterDbtTranslator):
         """
         spec = super().get_asset_spec(manifest, unique_id, project)
         model = manifest["nodes"].get(unique_id, {})
+        view = feature_view_from_node(model) if model.get("resource_type") == "model" else None
+        if view is not None:
+            spec = spec.merge_attributes(
+                metadata=view.asset_metadata(), owners=[view.owner] if view.owner else []
+            )
         if not _is_incremental(model):
             return spec
         already = {dep.asset_key for dep in spec.deps}
@@ -59,6 +68,9 @@ class PlatformDbtTranslator(DagsterDbtTranslator):
     ) -> dg.AutomationCondition | None:
         if _is_incremental(dbt_resource_props):
             return follows_new_days()
+        if dbt_resource_props.get("config", {}).get("materialized") == "table":
+            # a reference feature table follows its raw table (a re-delivered planes file)
+            return follows_reference_data()
         return None
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:

@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 
 from platform_assets.lib.ml.evaluation_log import Evaluation, record_evaluation
-from platform_assets.lib.ml.features import read_feature_rows
+from platform_assets.lib.ml.features import version_feature_rows
 from platform_assets.lib.ml.spec import ModelSpec
 
 SLICE_COLUMNS = ["carrier", "origin", "sched_dep_hour"]
@@ -118,18 +118,19 @@ def evaluate_candidate(
 
     candidate = awaiting_candidate(connection, spec)
     champion = registry.champion(connection, spec.name)
-    versions = [candidate] + ([champion] if champion else [])
-    columns = sorted({name for v in versions for name in v.params["features"]})
     start = date.fromisoformat(candidate.params["validation_start"])
-    frame = read_feature_rows(connection, columns, start, candidate.training_end, spec.target)
-    y_true = target_values(spec, frame)
-    scores = {}
+    scores, frame = {}, None
     for role, version in (("candidate", candidate), ("champion", champion)):
         if version is None:
             continue
+        # each version scored on the same flights, with its own features and prediction lead
+        rows = version_feature_rows(connection, version, start, candidate.training_end, spec.target)
+        rows = rows[rows[spec.target].notna()].reset_index(drop=True)
+        if frame is None:
+            frame, y_true = rows, target_values(spec, rows)
         pipeline = registry.load_model(connection, artifacts, spec.name, version.version)
         prediction = predict(
-            spec.task, pipeline, prepare_features(frame, version.params["features"])
+            spec.task, pipeline, prepare_features(rows, version.params["features"])
         )
         scores[f"{role}_prediction"] = np.asarray(prediction)
         scores[role] = score(spec.task, y_true, prediction)

@@ -1,8 +1,9 @@
-"""Which feature-table columns a model may use, and reading a window of them from DuckDB.
+"""Which features a model may use: the flight's own columns and the feature views' features.
 
-Column roles (key, feature, label, metadata) are declared once, in the dbt model's YAML,
-and read here from the prepared dbt manifest: the feature table and the models cannot
-disagree about what is a feature. Outcomes and labels are refused as features.
+Column roles (key, feature, label) of the feature table and the feature views are declared
+once, in the dbt models' YAML, and read here from the prepared dbt manifest: the tables and
+the models cannot disagree about what is a feature. Outcomes and labels are refused as
+features; an unknown feature-view reference fails with the references there are.
 """
 
 from __future__ import annotations
@@ -14,15 +15,16 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from platform_assets.lib.features.catalog import FeatureCatalog, FeatureViewError
+from platform_assets.lib.features.retrieval import FLIGHTS_TABLE, read_feature_rows
 from platform_assets.lib.ml.spec import OUTCOME_COLUMNS, ModelSpec, ModelSpecError
 from platform_assets.lib.warehouse import quote_identifier
 
 if TYPE_CHECKING:  # the frame comes from DuckDB; sensors import this module without pandas
     import pandas as pd
 
-FEATURE_TABLE = "marts.flight_features"
+FEATURE_TABLE = FLIGHTS_TABLE
 FEATURE_MODEL_UNIQUE_ID = "model.platform.flight_features"
-ID_COLUMNS = ("flight_id", "flight_date")
 
 
 class LeakageError(ModelSpecError):
@@ -38,10 +40,20 @@ def feature_table_roles(manifest_path: Path) -> dict[str, str]:
     }
 
 
-def resolve_features(spec: ModelSpec, roles: dict[str, str]) -> list[str]:
-    """The model's feature columns, after refusing leakage and unknown columns."""
+def resolve_features(spec: ModelSpec, roles: dict[str, str], catalog: FeatureCatalog) -> list[str]:
+    """The model's input columns, after refusing leakage and unknown columns or references.
+
+    The flight's own columns keep their names; a feature view's features are `view__feature`.
+    `features: all` is every own column and every feature of every view.
+    """
     labels = {name for name, role in roles.items() if role == "label"}
-    requested = list(spec.features or [name for name, role in roles.items() if role == "feature"])
+    own_features = [name for name, role in roles.items() if role == "feature"]
+    references = spec.features or (*own_features, *(f"{name}:*" for name in catalog.views))
+    try:
+        from_views = [column for ref in references if ":" in ref for column in catalog.resolve(ref)]
+    except FeatureViewError as error:
+        raise ModelSpecError(f"Model '{spec.name}': {error}") from error
+    requested = [name for name in references if ":" not in name]
     leaked = [
         name for name in requested if name in OUTCOME_COLUMNS or name in labels | {spec.target}
     ]
@@ -57,33 +69,29 @@ def resolve_features(spec: ModelSpec, roles: dict[str, str]) -> list[str]:
         known = ", ".join(name for name, role in roles.items() if role == "feature")
         raise ModelSpecError(
             f"Model '{spec.name}' lists {', '.join(unknown)}, which the feature table does not "
-            f"have as features. Known features: {known}."
+            f"have as features. Known features: {known}; feature-view features are named "
+            "`view:feature` or `view:*`."
         )
     if roles.get(spec.target) != "label":
         raise ModelSpecError(
             f"Model '{spec.name}' has target '{spec.target}', which is not a label column of "
             f"{FEATURE_TABLE} (labels: {', '.join(sorted(labels))})."
         )
-    return requested
+    return [*requested, *from_views]
 
 
-def read_feature_rows(
-    connection: duckdb.DuckDBPyConnection,
-    columns: list[str],
-    start: date,
-    end: date,
-    label: str | None = None,
+def version_feature_rows(
+    connection: duckdb.DuckDBPyConnection, version, start: date, end: date, *extra_columns: str
 ) -> pd.DataFrame:
-    """Feature-table rows of days start..end, by flight; with a label, labelled rows only."""
-    selected = ", ".join(
-        quote_identifier(name) for name in [*ID_COLUMNS, *columns, *([label] if label else [])]
+    """Days start..end with the features a registered version was trained on, as known at its
+    prediction lead: a version is scored with what it learned from, not today's declaration."""
+    return read_feature_rows(
+        connection,
+        [*version.params["features"], *extra_columns],
+        start,
+        end,
+        lead_minutes=int(version.params["prediction_lead_minutes"]),
     )
-    labelled = f" AND {quote_identifier(label)} IS NOT NULL" if label else ""
-    return connection.execute(
-        f"SELECT {selected} FROM {FEATURE_TABLE} "
-        f"WHERE flight_date BETWEEN ? AND ?{labelled} ORDER BY flight_id",
-        [start, end],
-    ).df()
 
 
 def latest_labelled_day(connection: duckdb.DuckDBPyConnection, label: str) -> date | None:

@@ -1,7 +1,8 @@
 """Model specs: what a user declares in `models.yaml` for each model, checked on load.
 
-A spec is everything needed to train a model again: task, target, features, estimator and
-hyperparameters, training window, validation split and promotion rule. A typo fails the
+A spec is everything needed to train a model again: task, target, features and the time
+before departure they are known at, estimator and hyperparameters, training window,
+validation split and promotion rule. A typo fails the
 code location load with a message naming the file, the model and the field.
 """
 
@@ -78,11 +79,16 @@ class ModelSpec:
     description: str
     task: str
     target: str
-    features: tuple[str, ...] | None  # None: every feature column of the feature table
+    # The flight's own columns and feature-view references (`view:feature`, `view:*`);
+    # None: all of them.
+    features: tuple[str, ...] | None
     estimator: str
     params: dict[str, Any] = field(default_factory=dict)
     training_window_days: int = 90
     validation_days: int = 14
+    # How long before the scheduled departure the prediction is made: every feature is the
+    # value known then.
+    prediction_lead_minutes: int = 60
     promotion: PromotionRule = PromotionRule("roc_auc", 0.0, 0.5)
     retraining: RetrainingPolicy = RetrainingPolicy()
 
@@ -125,7 +131,16 @@ def _parse_model(name: str, entry: dict[str, Any], source: Path) -> ModelSpec:
     if features != "all" and not (
         isinstance(features, list) and features and all(isinstance(f, str) for f in features)
     ):
-        raise fail("features must be 'all' or a list of column names.")
+        raise fail(
+            "features must be 'all' or a list of the flight's columns and feature-view "
+            "references ('view:feature' or 'view:*')."
+        )
+    lead = entry.get("prediction_lead_minutes", 60)
+    if not isinstance(lead, int) or isinstance(lead, bool) or not 0 <= lead <= 24 * 60:
+        raise fail(
+            f"prediction_lead_minutes must be a whole number of minutes from 0 to 1440 (how "
+            f"long before the scheduled departure the prediction is made), found {lead!r}."
+        )
     promotion = entry.get("promotion") or {}
     metric = promotion.get("metric")
     if metric not in METRICS[task]:
@@ -140,6 +155,7 @@ def _parse_model(name: str, entry: dict[str, Any], source: Path) -> ModelSpec:
         params=dict(estimator.get("params") or {}),
         training_window_days=int(entry.get("training_window_days", 90)),
         validation_days=int(entry.get("validation_days", 14)),
+        prediction_lead_minutes=lead,
         promotion=PromotionRule(
             metric=metric,
             min_improvement=float(promotion.get("min_improvement", 0.0)),

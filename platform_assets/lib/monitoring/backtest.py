@@ -16,8 +16,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from platform_assets.lib.features.retrieval import read_feature_rows
 from platform_assets.lib.ml.evaluation import gate_for, metric_value, predict, score
-from platform_assets.lib.ml.features import read_feature_rows
 from platform_assets.lib.ml.spec import ModelSpec, RetrainingPolicy
 from platform_assets.lib.ml.training import (
     TrainingWindow,
@@ -56,7 +56,9 @@ class BacktestResult:
 
 def _fit(connection, spec: ModelSpec, features: list[str], cutoff: date) -> ServedModel:
     window = TrainingWindow.ending_at(cutoff, spec.training_window_days, spec.validation_days)
-    frame = read_feature_rows(connection, features, window.start, window.end, spec.target)
+    frame = read_feature_rows(
+        connection, features, window.start, window.end, spec.target, spec.prediction_lead_minutes
+    )
     trained = train(spec, frame, features, window)
     held_out = frame[is_held_out(frame, window)]
     prediction = predict(spec.task, trained.pipeline, prepare_features(held_out, features))
@@ -71,7 +73,14 @@ def _gate_passes(connection, spec, features, candidate: ServedModel, served: Ser
     window = TrainingWindow.ending_at(
         candidate.training_end, spec.training_window_days, spec.validation_days
     )
-    rows = read_feature_rows(connection, features, window.validation_start, window.end, spec.target)
+    rows = read_feature_rows(
+        connection,
+        features,
+        window.validation_start,
+        window.end,
+        spec.target,
+        spec.prediction_lead_minutes,
+    )
     y_true = target_values(spec, rows)
     prepared = prepare_features(rows, features)
     candidate_scores = score(spec.task, y_true, predict(spec.task, candidate.pipeline, prepared))
@@ -94,7 +103,9 @@ def run_backtest(
 
     result = BacktestResult(policy_name)
     served = _fit(connection, spec, features, first_day - timedelta(days=1))
-    year = read_feature_rows(connection, features, first_day, last_day, spec.target)
+    year = read_feature_rows(
+        connection, features, first_day, last_day, spec.target, spec.prediction_lead_minutes
+    )
     numeric, categorical = column_types(served.reference, features)
     drift_shares: dict[date, float] = {}
     served_performance: dict[date, float] = {}

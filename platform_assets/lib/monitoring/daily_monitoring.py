@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from platform_assets.lib.ml.features import read_feature_rows
+from platform_assets.lib.ml.features import version_feature_rows
 from platform_assets.lib.ml.spec import ModelSpec
 from platform_assets.lib.monitoring.monitoring_store import (
     DRIFT_SHARE,
@@ -137,9 +137,15 @@ def monitor_days(
         for version_name in set(predicted["model_version"]) - set(served_cache):
             version = registry.get_version(connection, spec.name, version_name)
             served_cache[version_name] = ServedVersion(connection, artifacts, spec, version)
-        columns = sorted({f for s in served_cache.values() for f in s.features})
-        features = read_feature_rows(connection, [*columns, spec.target], first, last)
-        joined = features.merge(predicted, on="flight_id")
+        if predicted.empty:
+            continue
+        # each version's flights are read with its own features, as known at its own lead
+        joined = pd.concat(
+            version_feature_rows(
+                connection, served_cache[name].version, first, last, spec.target
+            ).merge(predicted[predicted["model_version"] == name], on="flight_id")
+            for name in sorted(set(predicted["model_version"]))
+        )
         for (day, version_name), day_rows in joined.groupby(
             [joined["flight_date"].dt.date, "model_version"]
         ):

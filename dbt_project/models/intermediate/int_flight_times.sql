@@ -1,0 +1,25 @@
+-- Each scheduled flight with the instants the feature views and the feature table key on: its
+-- scheduled departure, its actual departure (NULL when it never left: cancelled) and the id of
+-- its scheduled UTC hour (the origin timetable's key). Outcomes stay in: the feature views
+-- use departures as events, known from the moment they happen, never for the flight itself.
+
+select
+    flight_id,
+    flight_date,
+    carrier,
+    flight_number,
+    tailnum,
+    origin,
+    dest,
+    sched_dep_time,
+    sched_dep_hour,
+    sched_dep_minute,
+    sched_arr_time,
+    distance,
+    scheduled_departure_utc,
+    scheduled_departure_hour_utc,
+    {{ hour_id('scheduled_departure_hour_utc') }}                    as scheduled_hour_id,
+    scheduled_departure_utc + to_minutes(cast(dep_delay as bigint))  as departed_at_utc,
+    dep_delay,
+    arr_delay
+from {{ ref('stg_flights') }}

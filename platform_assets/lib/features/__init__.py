@@ -1,0 +1,1 @@
+"""The feature store: feature views declared in dbt, retrieved as of a prediction time, in Feast."""
