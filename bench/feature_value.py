@@ -120,7 +120,7 @@ def _interval(task: str, scored: pd.DataFrame) -> tuple[tuple, tuple]:
 
 
 def evaluate(connection, spec, columns: dict[str, list[str]], lead: int):
-    folds = []
+    folds, importance_model, importance_rows = [], None, None
     for fold, cutoff in enumerate(CUTOFFS):
         window = TrainingWindow.ending_at(cutoff, spec.training_window_days, spec.validation_days)
         test_start, test_end = cutoff + timedelta(days=1), cutoff + timedelta(days=TEST_DAYS)
