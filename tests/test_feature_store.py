@@ -134,10 +134,16 @@ def test_moving_an_event_across_the_prediction_time_changes_exactly_what_is_know
 
 
 def _brute_force_live(events: pd.DataFrame, weather: pd.DataFrame, flight) -> dict:
-    """The origin's live state and the plane's last departure at t, counted from the events."""
+    """The origin's live state and the plane's last departure at t, counted from the events.
+
+    A departure is known when it happened, or at its scheduled time if it left early.
+    """
     t, origin = flight.t, flight.origin
-    here = events[events["origin"] == origin]
-    gone = here[(here["departed_at_utc"] >= t - timedelta(hours=2)) & (here["departed_at_utc"] < t)]
+    departed, scheduled_at = events["departed_at_utc"], events["scheduled_departure_utc"]
+    known = events.assign(known_at=departed.where(departed >= scheduled_at, scheduled_at))
+    known.loc[departed.isna(), "known_at"] = pd.NaT
+    here = known[known["origin"] == origin]
+    gone = here[(here["known_at"] >= t - timedelta(hours=2)) & (here["known_at"] < t)]
     scheduled = here[
         (here["scheduled_departure_utc"] >= t - timedelta(hours=2))
         & (here["scheduled_departure_utc"] < t)
@@ -147,12 +153,12 @@ def _brute_force_live(events: pd.DataFrame, weather: pd.DataFrame, flight) -> di
     latest = observations.sort_values("available_at_utc").tail(1)
     fresh = len(latest) and latest["observed_at_utc"].iloc[0] >= t - timedelta(hours=3)
     plane = (
-        events[
-            (events["tailnum"] == flight.tailnum)
-            & (events["departed_at_utc"] < t)
-            & (events["departed_at_utc"] >= t - timedelta(hours=12, minutes=1))
+        known[
+            (known["tailnum"] == flight.tailnum)
+            & (known["known_at"] < t)
+            & (known["known_at"] >= t - timedelta(hours=12, minutes=1))
         ]
-        .sort_values("departed_at_utc")
+        .sort_values("known_at")
         .tail(1)
     )
     return {

@@ -43,27 +43,28 @@ grid as (
 -- just before it
 flights as (
 
-    select origin, scheduled_departure_utc, departed_at_utc, dep_delay
+    select origin, scheduled_departure_utc, departed_at_utc, departure_known_at_utc, dep_delay
     from {{ ref('int_flight_times') }}
     where {{ date_window_predicate('flight_date', lookback_days=2, lookahead_days=1) }}
 
 ),
 
--- Each flight's effect on the counts, as changes that hold from a minute on. A departure at d
--- counts for the minutes s with d in [s - 2 h, s): from d + 1 min to d + 2 h. A flight
+-- Each flight's effect on the counts, as changes that hold from a minute on. A departure known
+-- at d (int_flight_times: not before its scheduled time) counts for the minutes s with d in
+-- [s - 2 h, s): from d + 1 min to d + 2 h. A flight
 -- scheduled at c is waiting at s if c is in [s - 2 h, s) and it has not left by s: from
 -- c + 1 min to the earlier of c + 2 h and its departure. A running sum of the changes then gives
 -- every minute's state in one pass (a join of every minute with every flight of its two hours
 -- costs a hundred times more rows on a year).
 changes as (
 
-    select origin, departed_at_utc + interval 1 minute as changed_at,
+    select origin, departure_known_at_utc + interval 1 minute as changed_at,
            1 as departures, dep_delay as departure_delay, 0 as waiting
-    from flights where departed_at_utc is not null
+    from flights where departure_known_at_utc is not null
     union all
-    select origin, departed_at_utc + interval 2 hour + interval 1 minute,
+    select origin, departure_known_at_utc + interval 2 hour + interval 1 minute,
            -1, -dep_delay, 0
-    from flights where departed_at_utc is not null
+    from flights where departure_known_at_utc is not null
     union all
     select origin, scheduled_departure_utc + interval 1 minute, 0, 0, 1
     from flights where departed_at_utc is null or departed_at_utc > scheduled_departure_utc

@@ -1,7 +1,10 @@
 -- Each scheduled flight with the instants the feature views and the feature table key on: its
--- scheduled departure, its actual departure (NULL when it never left: cancelled) and the id of
--- its scheduled UTC hour (the origin timetable's key). Outcomes stay in: the feature views
--- use departures as events, known from the moment they happen, never for the flight itself.
+-- scheduled departure, its actual departure (NULL when it never left: cancelled), when that
+-- departure counts as known, and the id of its scheduled UTC hour (the origin timetable's
+-- key). A departure counts as known from the later of its actual and scheduled times: a flight
+-- that leaves early is then never known to have left before its own prediction time (at any
+-- lead), so no flight's features hold its own departure. Outcomes stay in: the feature views
+-- use departures of other flights as events.
 
 select
     flight_id,
@@ -20,6 +23,10 @@ select
     scheduled_departure_hour_utc,
     {{ hour_id('scheduled_departure_hour_utc') }}                    as scheduled_hour_id,
     scheduled_departure_utc + to_minutes(cast(dep_delay as bigint))  as departed_at_utc,
+    greatest(
+        scheduled_departure_utc + to_minutes(cast(dep_delay as bigint)),
+        scheduled_departure_utc
+    )                                                                as departure_known_at_utc,
     dep_delay,
     arr_delay
 from {{ ref('stg_flights') }}
