@@ -95,7 +95,7 @@ def _wait_for_status(port: int, run_id: str, log: Path) -> str:
 def _open_asset_graph(page: Page, base: str) -> None:
     page.goto(f"{base}/asset-groups", wait_until="domcontentloaded")
     page.get_by_role("button", name="Materialize all…").wait_for()
-    for group in ("ingest", "staging", "marts", "ml", "monitoring"):
+    for group in ("ingest", "staging", "features", "marts", "ml", "monitoring"):
         expect(page.get_by_text(group, exact=True).first).to_be_visible()
     # The global graph opens with its groups collapsed; the canvas's context menu expands
     # them. Right-click again if the canvas was not drawn yet when the first click landed.
@@ -141,8 +141,11 @@ def test_materialize_one_partition_from_the_ui(
         page.add_init_script(SKIP_COMMUNITY_DIALOG)
         try:
             _open_asset_graph(page, base)
-            for asset in ("flights", "weather", "stg_flights", "flight_features", "champion"):
+            # the graph's first columns (it is wider than the window); the rest by group below
+            for asset in ("flights", "weather", "stg_flights", "feature_files", "online_store"):
                 expect(page.get_by_text(asset, exact=True).first).to_be_visible()
+            page.get_by_text("marts", exact=True).first.click()  # the group, in the side tree
+            expect(page.get_by_text("flight_features", exact=True).first).to_be_visible()
 
             _launch_one_partition(page, base)
             deadline = time.monotonic() + UI_TIMEOUT_MS / 1000

@@ -62,7 +62,13 @@ def _daily_downstream(defs) -> list[dg.AssetKey]:
     from platform_assets.defs.transform.dbt_models import FEATURE_TABLE_KEY
 
     graph = defs.resolve_asset_graph()
+    # the feature table, then the daily feature views, their files and the online store
     keys = [FEATURE_TABLE_KEY]
+    keys += sorted(
+        k
+        for k in graph.get_all_asset_keys()
+        if k.path[0] == "features" and graph.get(k).partitions_def is not None
+    )
     keys += sorted(k for k in graph.get_all_asset_keys() if k.path[-1] == "predictions")
     keys += sorted(k for k in graph.get_all_asset_keys() if k.path[0] == "monitoring")
     return keys
@@ -90,7 +96,7 @@ def run_demo(paths: DataPaths, first_day: date, last_day: date) -> DemoLog:
         for request in landed.run_requests:
             _execute(defs, instance, paths, request, None, log)
         has_champion = bool(_champions(paths))
-        daily = [k for k in downstream if has_champion or k.path[0] == "marts"]
+        daily = [k for k in downstream if has_champion or k.path[0] in ("marts", "features")]
         _execute(defs, instance, paths, dg.RunRequest(asset_selection=daily), day.isoformat(), log)
         for sensor in retraining:
             decided = sensor(

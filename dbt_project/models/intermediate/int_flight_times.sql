@@ -23,10 +23,11 @@ select
     scheduled_departure_hour_utc,
     {{ hour_id('scheduled_departure_hour_utc') }}                    as scheduled_hour_id,
     scheduled_departure_utc + to_minutes(cast(dep_delay as bigint))  as departed_at_utc,
-    greatest(
+    -- (greatest() skips NULLs: a flight that never left has no departure to know)
+    case when dep_delay is not null then greatest(
         scheduled_departure_utc + to_minutes(cast(dep_delay as bigint)),
         scheduled_departure_utc
-    )                                                                as departure_known_at_utc,
+    ) end                                                            as departure_known_at_utc,
     dep_delay,
     arr_delay
 from {{ ref('stg_flights') }}
