@@ -64,20 +64,6 @@ TODAY = [
     "distance",
     "plane:*",
     "dest_airport:*",
-    *(
-        f"origin_live:weather_{c}"
-        for c in (
-            "temp",
-            "dewp",
-            "humid",
-            "wind_dir",
-            "wind_speed",
-            "wind_gust",
-            "precip",
-            "pressure",
-            "visib",
-        )
-    ),
 ]
 
 
@@ -159,10 +145,17 @@ def main() -> None:
         "|---|---|---|---|---|---|",
     ]
     importance_lines = []
+    # today's weather is the origin's latest observation, now read from origin_live
+    weather = [
+        f"origin_live:{f.name}"
+        for f in catalog.views["origin_live"].features
+        if f.name.startswith("weather_")
+    ]
+    today = [*TODAY, *weather]
     with connect(paths.warehouse, read_only=True) as connection:
         for spec in load_model_specs().values():
             columns = {
-                "today": resolve_features(replace(spec, features=tuple(TODAY)), roles, catalog),
+                "today": resolve_features(replace(spec, features=tuple(today)), roles, catalog),
                 "new": resolve_features(spec, roles, catalog),
             }
             for lead in LEADS:

@@ -22,6 +22,7 @@ def manifest_checksum() -> str:
     return hashlib.sha256(Path(dbt_project.manifest_path).read_bytes()).hexdigest()
 
 
+@cache
 def feature_roles() -> dict[str, str]:
     """Roles of the feature table's columns, from the prepared dbt manifest."""
     return feature_table_roles(Path(dbt_project.manifest_path))
