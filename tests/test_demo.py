@@ -1,4 +1,4 @@
-"""Eight days replayed end to end through the landing sensor, the daily assets and retraining."""
+"""Six days replayed end to end through the landing sensor, the daily assets and retraining."""
 
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ models:
     estimator:
       class: HistGradientBoostingClassifier
       params: {max_iter: 40, early_stopping: false, random_state: 42}
-    training_window_days: 5
-    validation_days: 2
+    training_window_days: 3
+    validation_days: 1
     promotion: {metric: roc_auc, min_improvement: 0.0, floor: 0.5}
-    retraining: {new_labelled_rows: 2000, cooldown_days: 2}
+    retraining: {new_labelled_rows: 1500, cooldown_days: 2}
 """
 
 
@@ -33,10 +33,10 @@ def test_a_short_replay_ingests_predicts_monitors_and_retrains(data_paths, tmp_p
     models.write_text(SHORT_MODELS)
     monkeypatch.setenv("PLATFORM_MODELS_FILE", str(models))
 
-    log = run_demo(data_paths, date(2013, 1, 1), date(2013, 1, 8))
+    log = run_demo(data_paths, date(2013, 1, 1), date(2013, 1, 6))
     assert log.failed_runs == []
     days, reasons, outcomes = zip(*[(d, r, o) for d, _, r, o in log.retrains], strict=True)
-    assert days[0] == "2013-01-05" and "first model" in reasons[0] and outcomes[0] == "promoted v1"
+    assert days[0] == "2013-01-03" and "first model" in reasons[0] and outcomes[0] == "promoted v1"
     assert any("new labelled rows" in reason for reason in reasons[1:])
 
     with connect(data_paths.warehouse, read_only=True) as connection:
@@ -51,11 +51,12 @@ def test_a_short_replay_ingests_predicts_monitors_and_retrains(data_paths, tmp_p
             "SELECT count(*), count(*) FILTER (WHERE triggered) "
             "FROM monitoring.retraining_decisions"
         ).fetchone()
-    assert features > 6_000
-    assert predicted_days == (date(2013, 1, 6), date(2013, 1, 8))
+    assert features > 4_500
+    assert predicted_days == (date(2013, 1, 4), date(2013, 1, 6))
     assert monitored == 3
     assert decisions[1] == len(log.retrains) and decisions[0] > decisions[1]
 
     summary = write_summary(data_paths, log).read_text()
     assert "## Retrains" in summary and "first model" in summary
     assert "delay_classifier: daily roc_auc of the serving model" in summary
+    assert "over its 3 days out of sample (2013-01-04 .. 2013-01-06)" in summary

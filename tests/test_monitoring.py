@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 import threading
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
@@ -14,66 +16,120 @@ from platform_assets.defs.automation.failure_alerts import WEBHOOK_ENV, run_fail
 from platform_assets.defs.automation.landing_sensor import landing_sensor
 from platform_assets.defs.automation.retraining_sensors import build_retraining_sensor
 from platform_assets.lib.ml.spec import load_model_specs
+from platform_assets.lib.paths import DataPaths
 from platform_assets.lib.warehouse import connect
 from tests.helpers import materialize_model_family, model_family, replay_days
 
 TEST_MODELS = Path(__file__).with_name("models_for_tests.yaml")
-MONITORED = ("2013-02-04", "2013-02-06")
+MONITORED = ["2013-02-04", "2013-02-05", "2013-02-06"]
 
 
-@pytest.fixture
-def monitored_classifier(monkeypatch, ml_data_paths, instance):
-    """A champion trained up to 2013-02-03, scoring and monitoring three later days."""
-    monkeypatch.setenv("PLATFORM_MODELS_FILE", str(TEST_MODELS))
-    spec = load_model_specs()["delay_classifier"]
-    family = model_family(spec)
-    training = [family[s] for s in ("training_set", "candidate", "evaluation", "champion")]
-    config = {
-        "ops": {"ml__delay_classifier__training_set": {"config": {"cutoff_date": "2013-02-03"}}}
-    }
-    assert materialize_model_family(training, ml_data_paths, instance, config).success
-    for day in ("2013-02-04", "2013-02-05", "2013-02-06"):
-        daily = [family["predictions"], family["delay_classifier"]]
-        assert materialize_model_family(daily, ml_data_paths, instance, partition_key=day).success
-    return family
+@dataclass(frozen=True)
+class Monitored:
+    """A data root, its instance and the classifier's assets, for the tests that share them."""
+
+    paths: DataPaths
+    instance: dg.DagsterInstance
+    family: dict[str, dg.AssetsDefinition]
+
+
+@pytest.fixture(scope="module")
+def monitored(feature_warehouse, tmp_path_factory):
+    """A champion trained up to 2013-02-03, scoring and monitoring three later days.
+
+    Built once for the module (training and three monitored days take about a minute); its
+    tests add days and decisions the others do not read.
+    """
+    paths = DataPaths(tmp_path_factory.mktemp("monitored") / "data")
+    paths.root.mkdir()
+    shutil.copy(feature_warehouse, paths.warehouse)
+    with pytest.MonkeyPatch.context() as patch, dg.instance_for_test() as instance:
+        patch.setenv("PLATFORM_DATA_DIR", str(paths.root))
+        patch.setenv("PLATFORM_MODELS_FILE", str(TEST_MODELS))
+        family = model_family(load_model_specs()["delay_classifier"])
+        training = [family[s] for s in ("training_set", "candidate", "evaluation", "champion")]
+        config = {
+            "ops": {"ml__delay_classifier__training_set": {"config": {"cutoff_date": "2013-02-03"}}}
+        }
+        assert materialize_model_family(training, paths, instance, config).success
+        for day in MONITORED:
+            daily = [family["predictions"], family["delay_classifier"]]
+            assert materialize_model_family(daily, paths, instance, partition_key=day).success
+        yield Monitored(paths, instance, family)
 
 
 def _monitoring_rows(paths) -> list:
     with connect(paths.warehouse, read_only=True) as connection:
         return connection.execute(
-            'SELECT partition_date, metric, value, model_version, "rows" FROM ( '
+            'SELECT partition_date, metric, value, model_version, "rows", in_sample FROM ( '
             "SELECT * FROM monitoring.drift UNION ALL SELECT * FROM monitoring.performance) "
             "ORDER BY ALL"
         ).fetchall()
 
 
-def test_daily_monitoring_writes_drift_and_performance_and_a_report(
-    monitored_classifier, ml_data_paths, instance
+def test_daily_monitoring_writes_drift_performance_and_a_report_counting_unseen_days_only(
+    monitored,
 ):
-    rows = _monitoring_rows(ml_data_paths)
+    from platform_assets.lib.monitoring.model_state import gather_model_state
+    from platform_assets.lib.monitoring.monitoring_store import (
+        DRIFT_SHARE,
+        daily_values,
+        ensure_monitoring_schema,
+    )
+
+    paths, instance, family = monitored.paths, monitored.instance, monitored.family
+    rows = _monitoring_rows(paths)
+    assert all(not in_sample for *_, in_sample in rows)
+    rows = [row[:5] for row in rows]
     per_day = {}
     for day, metric, value, version, count in rows:
         per_day.setdefault(day.isoformat(), {})[metric] = value
         assert version == "v1" and count > 0
-    assert sorted(per_day) == ["2013-02-04", "2013-02-05", "2013-02-06"]
+    assert sorted(per_day) == MONITORED
     for metrics in per_day.values():
         assert 0.0 <= metrics["drift_share"] <= 1.0
         assert 0.0 <= metrics["roc_auc"] <= 1.0
         assert metrics["log_loss"] > 0
         assert "prediction_drift" in metrics and "column:carrier" in metrics
-    report = ml_data_paths.reports / "delay_classifier" / "2013-02-05.html"
+    report = paths.reports / "delay_classifier" / "2013-02-05.html"
     assert "<html" in report.read_text()[:2000].lower()
 
     again = materialize_model_family(
-        [monitored_classifier["delay_classifier"]],
-        ml_data_paths,
+        [family["delay_classifier"]],
+        paths,
         instance,
         partition_key="2013-02-05",
     )
     assert again.success
     metadata = again.get_asset_materialization_events()[0].materialization.metadata
     assert "data:image/png;base64," in metadata["recent_days"].value
-    assert [r[:4] for r in _monitoring_rows(ml_data_paths)] == [r[:4] for r in rows]
+    assert [r[:5] for r in _monitoring_rows(paths)] == rows
+
+    # The champion was trained up to 2013-02-03: that day is monitored when asked, marked in
+    # sample, and never counted.
+    day = "2013-02-03"
+    daily = [family["predictions"], family["delay_classifier"]]
+    result = materialize_model_family(daily, paths, instance, partition_key=day)
+    assert result.success
+    metadata = result.get_asset_materialization_events()[-1].materialization.metadata
+    assert metadata["in_sample_days"].value == 1
+    marked = {(d.isoformat(), flag) for d, *_, flag in _monitoring_rows(paths)}
+    assert marked == {(day, True)} | {(d, False) for d in MONITORED}
+
+    spec = load_model_specs()["delay_classifier"]
+    with connect(paths.warehouse) as connection:
+        counted = daily_values(connection, "drift", spec.name, DRIFT_SHARE)
+        asked = daily_values(connection, "drift", spec.name, DRIFT_SHARE, include_in_sample=True)
+        state = gather_model_state(connection, spec, retrain_in_flight=False)
+        # a warehouse monitored before the flag existed gets it from the registry
+        for table in ("drift", "performance"):
+            connection.execute(f"ALTER TABLE monitoring.{table} DROP COLUMN in_sample")
+        ensure_monitoring_schema(connection)
+    assert [d.isoformat() for d in counted] == MONITORED
+    assert [d.isoformat() for d in asked] == [day, *MONITORED]
+    assert min(state.drift_shares).isoformat() == MONITORED[0]
+    assert min(state.daily_performance).isoformat() == MONITORED[0]
+    assert {(d.isoformat(), flag) for d, *_, flag in _monitoring_rows(paths)} == marked
 
 
 def _write_policy(path: Path, drift_share_at_least: float) -> None:
@@ -90,9 +146,8 @@ def _retraining_sensor():
     return build_retraining_sensor(load_model_specs()["delay_classifier"])
 
 
-def test_the_retraining_sensor_follows_the_configured_threshold(
-    monitored_classifier, ml_data_paths, instance, tmp_path, monkeypatch
-):
+def test_the_retraining_sensor_follows_the_configured_threshold(monitored, tmp_path, monkeypatch):
+    instance = monitored.instance
     models = tmp_path / "models.yaml"
     monkeypatch.setenv("PLATFORM_MODELS_FILE", str(models))
     _write_policy(models, drift_share_at_least=1.01)  # can never fire
@@ -115,7 +170,7 @@ def test_the_retraining_sensor_follows_the_configured_threshold(
     assert {key.path[-1] for key in request.asset_selection} == {
         "training_set", "candidate", "evaluation", "champion"
     }  # fmt: skip
-    with connect(ml_data_paths.warehouse, read_only=True) as connection:
+    with connect(monitored.paths.warehouse, read_only=True) as connection:
         decisions = connection.execute(
             "SELECT triggered, reason, numbers->>'drift_streak_days', "
             "policy->>'drift_share_at_least' FROM monitoring.retraining_decisions "

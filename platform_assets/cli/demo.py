@@ -147,14 +147,30 @@ def write_summary(paths: DataPaths, log: DemoLog) -> Path:
     ]
     with connect(paths.warehouse, read_only=True) as connection:
         for name, spec in specs.items():
+            # only days after the serving version's training window (see monitoring_store)
+            out_of_sample = (
+                "FROM monitoring.performance WHERE model_name = ? AND metric = ? AND NOT in_sample"
+            )
+            params = [name, spec.promotion.metric]
             rows = connection.execute(
                 "SELECT strftime(partition_date, '%Y-%m') AS month, model_version, "
-                "round(avg(value), 4), count(*) FROM monitoring.performance "
-                "WHERE model_name = ? AND metric = ? GROUP BY ALL ORDER BY ALL",
-                [name, spec.promotion.metric],
+                f"round(avg(value), 4), count(*) {out_of_sample} GROUP BY ALL ORDER BY ALL",
+                params,
             ).fetchall()
+            first, last, mean, days = connection.execute(
+                f"SELECT min(partition_date), max(partition_date), avg(value), count(*) "
+                f"{out_of_sample}",
+                params,
+            ).fetchone()
+            overall = (
+                f"Mean daily {spec.promotion.metric} of the serving model over its "
+                f"{days} days out of sample ({first} .. {last}): {mean:.4f}."
+                if days
+                else "No day out of sample yet."
+            )
             sections.append(
                 f"## {name}: daily {spec.promotion.metric} of the serving model, by month\n\n"
+                f"{overall}\n\n"
                 + markdown_table(
                     ["month", "serving version", f"mean daily {spec.promotion.metric}", "days"],
                     rows,

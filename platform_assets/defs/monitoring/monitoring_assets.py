@@ -29,7 +29,9 @@ def build_monitoring_asset(
         kinds={"python", "evidently", "duckdb"},
         description=f"Daily monitoring of '{spec.name}': feature drift against the serving "
         "version's reference sample, prediction drift, and performance once labels are known "
-        f"({', '.join(spec.metrics)}). Evidently's report for each day is saved under reports/.",
+        f"({', '.join(spec.metrics)}). Evidently's report for each day is saved under reports/. "
+        "A day inside the serving version's training window is marked in-sample and left out "
+        "of the plot and of the retraining sensor.",
         code_version=MONITORING_CODE_VERSION,
         partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
@@ -60,6 +62,8 @@ def build_monitoring_asset(
                 "report": dg.MetadataValue.path(str(summary.report)),
                 "recent_days": dg.MetadataValue.md(summary.recent_days),
                 "served_versions": dg.MetadataValue.json(summary.served_versions),
+                # days on or before the scoring version's training_end: kept, not counted
+                "in_sample_days": len(summary.in_sample_days),
             }
         )
 

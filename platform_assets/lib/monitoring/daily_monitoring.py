@@ -2,6 +2,8 @@
 
 Each day's flights are compared with the reference sample stored with the version that
 scored them; the day's rows of `monitoring.drift` and `monitoring.performance` are replaced.
+A day inside that version's training window is still computed when asked, and marked
+`in_sample` (the history plot and the retraining sensor leave it out).
 The Dagster asset (`defs/monitoring/monitoring_assets.py`) only wires this to its partitions.
 
 A run saves Evidently's HTML report of its last day only: the daily runs the automation
@@ -26,7 +28,7 @@ from platform_assets.lib.monitoring.monitoring_store import (
 )
 
 HISTORY_DAYS = 30
-METRIC_COLUMNS = ["partition_date", "metric", "value", "model_version", "rows"]
+METRIC_COLUMNS = ["partition_date", "metric", "value", "model_version", "rows", "in_sample"]
 
 
 class NoPredictionsError(ValueError):
@@ -36,12 +38,14 @@ class NoPredictionsError(ValueError):
 @dataclass(frozen=True)
 class MonitoringSummary:
     """What a monitoring run shows its user: the last day's drift share and report, the recent
-    history as a markdown plot, and the versions that served the days."""
+    history as a markdown plot, the versions that served the days, and the days that were
+    inside their version's training window."""
 
     last_drift_share: float
     report: Path
     recent_days: str
     served_versions: list[str]
+    in_sample_days: list[date]
 
 
 class ServedVersion:
@@ -127,7 +131,7 @@ def monitor_days(
     from platform_assets.lib.monitoring.drift import configured_drift_settings, save_report_html
 
     settings = configured_drift_settings()
-    drift_frames, performance_frames, served_cache = [], [], {}
+    drift_frames, performance_frames, served_cache, in_sample_days = [], [], {}, []
     for first, last in chunks:
         predicted = connection.execute(
             "SELECT flight_id, model_version, score FROM ml.predictions "
@@ -152,13 +156,19 @@ def monitor_days(
             drift, drift_rows, performance_rows, rows, labelled = monitor_day(
                 spec, served_cache[version_name], day_rows, settings
             )
+            in_sample = day <= served_cache[version_name].version.training_end
+            if in_sample:
+                in_sample_days.append(day)
             for frames, metric_rows, count in (
                 (drift_frames, drift_rows, rows),
                 (performance_frames, performance_rows, labelled),
             ):
                 frames.append(
                     pd.DataFrame(
-                        [(day, m, float(v), version_name, count) for m, v in metric_rows],
+                        [
+                            (day, m, float(v), version_name, count, in_sample)
+                            for m, v in metric_rows
+                        ],
                         columns=METRIC_COLUMNS,
                     )
                 )
@@ -182,4 +192,5 @@ def monitor_days(
         report=report,
         recent_days=history_plot(connection, spec, last_day),
         served_versions=sorted(served_cache),
+        in_sample_days=sorted(set(in_sample_days)),
     )

@@ -1,8 +1,11 @@
 """The monitoring schema: daily drift and performance per model, and every retraining decision.
 
 `monitoring.drift` and `monitoring.performance` hold one row per model, day and metric; a
-day is replaced as a whole. `monitoring.retraining_decisions` keeps every decision the
-retraining sensor made, triggered or not, with its reason and numbers.
+day is replaced as a whole. A row is `in_sample` when its day is inside the training window
+of the version that scored it (on or before its `training_end`): such a day says nothing
+about how the version does on unseen flights, so what monitoring shows and what the
+retraining sensor reads leave it out. `monitoring.retraining_decisions` keeps every
+decision the retraining sensor made, triggered or not, with its reason and numbers.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import duckdb
 
 from platform_assets.lib.ml.spec import RetrainingPolicy
 from platform_assets.lib.monitoring.retraining_policy import RetrainingDecision
-from platform_assets.lib.warehouse import transaction
+from platform_assets.lib.warehouse import table_exists, transaction
 
 if TYPE_CHECKING:  # the retraining sensors import this module; they never build a frame
     import pandas as pd
@@ -33,10 +36,12 @@ def ensure_monitoring_schema(connection: duckdb.DuckDBPyConnection) -> None:
             f"""
             CREATE TABLE IF NOT EXISTS monitoring.{table} (
                 model_name VARCHAR, partition_date DATE, metric VARCHAR, value DOUBLE,
-                model_version VARCHAR, "rows" BIGINT, computed_at TIMESTAMP
+                model_version VARCHAR, "rows" BIGINT, computed_at TIMESTAMP,
+                in_sample BOOLEAN
             )
             """
         )
+        _add_in_sample_column(connection, table)
     connection.execute(
         """
         CREATE TABLE IF NOT EXISTS monitoring.retraining_decisions (
@@ -45,6 +50,24 @@ def ensure_monitoring_schema(connection: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
+
+
+def _add_in_sample_column(connection: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Give a warehouse made before the `in_sample` column its column, set from the registry."""
+    has_column = connection.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'monitoring' "
+        "AND table_name = ? AND column_name = 'in_sample'",
+        [table],
+    ).fetchone()[0]
+    if has_column:
+        return
+    connection.execute(f"ALTER TABLE monitoring.{table} ADD COLUMN in_sample BOOLEAN")
+    if table_exists(connection, "ml.model_versions"):
+        connection.execute(
+            f"UPDATE monitoring.{table} AS m SET in_sample = m.partition_date <= v.training_end "
+            "FROM ml.model_versions AS v "
+            "WHERE v.model_name = m.model_name AND v.version = m.model_version"
+        )
 
 
 def replace_daily_metrics(
@@ -57,7 +80,7 @@ def replace_daily_metrics(
 ) -> None:
     """Replace one model's rows of days first..last in `monitoring.<table>`, in one transaction.
 
-    `rows` has columns partition_date, metric, value, model_version, rows.
+    `rows` has columns partition_date, metric, value, model_version, rows, in_sample.
     """
     if table not in DAILY_TABLES:
         raise ValueError(f"Unknown monitoring table {table!r}: one of {DAILY_TABLES}.")
@@ -71,7 +94,7 @@ def replace_daily_metrics(
         connection.register("daily_metrics", rows)
         connection.execute(
             f"INSERT INTO monitoring.{table} SELECT ?, partition_date, metric, value, "
-            'model_version, "rows", now()::TIMESTAMP FROM daily_metrics',
+            'model_version, "rows", now()::TIMESTAMP, in_sample FROM daily_metrics',
             [model_name],
         )
         connection.unregister("daily_metrics")
@@ -84,14 +107,19 @@ def daily_values(
     metric: str,
     model_version: str | None = None,
     since: date | None = None,
+    include_in_sample: bool = False,
 ) -> dict[date, float]:
-    """One metric per day for a model (optionally of one served version, from a day on)."""
+    """One metric per day for a model (optionally of one served version, from a day on).
+
+    Days inside the scoring version's training window are left out unless asked for.
+    """
     ensure_monitoring_schema(connection)
     rows = connection.execute(
         f"SELECT partition_date, value FROM monitoring.{table} "
         "WHERE model_name = ? AND metric = ? AND (? IS NULL OR model_version = ?) "
-        "AND (? IS NULL OR partition_date >= ?) ORDER BY partition_date",
-        [model_name, metric, model_version, model_version, since, since],
+        "AND (? IS NULL OR partition_date >= ?) AND (? OR NOT in_sample) "
+        "ORDER BY partition_date",
+        [model_name, metric, model_version, model_version, since, since, include_in_sample],
     ).fetchall()
     return dict(rows)
 
