@@ -16,7 +16,7 @@ from platform_instance import platform_instance
 from platform_assets.defs.automation.retraining_sensors import build_retraining_sensor
 from platform_assets.lib.ml import champion_alias, registry
 from platform_assets.lib.ml.spec import load_model_specs
-from platform_assets.lib.monitoring.monitoring_store import replace_daily_metrics
+from platform_assets.lib.monitoring.monitoring_store import replace_daily_rows
 from platform_assets.lib.paths import DataPaths
 from platform_assets.lib.warehouse import connect
 
@@ -41,16 +41,20 @@ def add_monitoring_year(paths: DataPaths, model_name: str) -> None:
             )
         version = serving.version
         drift = pd.DataFrame(
-            [(d, f"column:c{i}", 0.05, version, 900) for d in days for i in range(30)]
-            + [(d, "drift_share", 0.2, version, 900) for d in days],
-            columns=["partition_date", "metric", "value", "model_version", "rows"],
+            [(d, f"column:c{i}", 0.05, version, 900, False) for d in days for i in range(30)]
+            + [(d, "drift_share", 0.2, version, 900, False) for d in days],
+            columns=["partition_date", "metric", "value", "model_version", "rows", "in_sample"],
         )
         performance = pd.DataFrame(
-            [(d, m, 0.7, version, 900) for d in days for m in ("roc_auc", "pr_auc", "log_loss")],
+            [
+                (d, m, 0.7, version, 900, False)
+                for d in days
+                for m in ("roc_auc", "pr_auc", "log_loss")
+            ],
             columns=drift.columns,
         )
-        replace_daily_metrics(connection, "drift", model_name, days[0], days[-1], drift)
-        replace_daily_metrics(connection, "performance", model_name, days[0], days[-1], performance)
+        replace_daily_rows(connection, "drift", model_name, days[0], days[-1], drift)
+        replace_daily_rows(connection, "performance", model_name, days[0], days[-1], performance)
 
 
 if __name__ == "__main__":

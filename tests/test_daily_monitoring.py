@@ -3,6 +3,7 @@ where the day's labels allow a metric."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -65,3 +66,13 @@ def test_drift_methods_come_from_the_models_file(tmp_path):
     settings = configured_drift_settings(models)
     assert settings.numeric == DriftMethod("ks", 0.05)
     assert settings.categorical == DriftMethod("jensenshannon", 0.1)  # the default stays
+
+
+def test_an_excluded_column_is_left_out_of_the_drift_share(january, served):
+    spec = load_model_specs()["delay_classifier"]
+    day = january[january["day"] == 25]
+    settings = replace(configured_drift_settings(), excluded_columns=(("carrier", "a test"),))
+    drift, drift_rows, *_ = monitor_day(spec, served, day, settings)
+    assert [c.column for c in drift.columns] == ["distance", "sched_dep_time", "origin"]
+    assert "column:carrier" not in dict(drift_rows)
+    assert dict(drift_rows)[DRIFT_SHARE] == len(drift.drifted_columns) / 3

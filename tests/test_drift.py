@@ -9,11 +9,15 @@ from scipy.spatial.distance import jensenshannon
 from scipy.stats import wasserstein_distance
 
 from platform_assets.lib.demo_data import package_data_dir
+from platform_assets.lib.ml.spec import ModelSpecError
 from platform_assets.lib.monitoring.drift import (
+    MIN_VALUES,
     DriftMethod,
     DriftResult,
     DriftSettings,
+    UntestedColumn,
     column_types,
+    configured_drift_settings,
     data_drift,
     prediction_drift,
     save_report_html,
@@ -98,10 +102,10 @@ def test_a_january_day_drifts_little_and_a_july_day_drifts_in_temperature(
     assert july.drift_share == len(july.drifted_columns) / len(july.columns)
     assert _score(july, "temp") > 5 * _score(january, "temp")
     assert all(d.drifted == (d.score >= d.threshold) for d in july.columns)
-    assert january.skipped_columns == july.skipped_columns == ()
+    assert january.untested == july.untested == ()
 
 
-def test_a_column_without_values_is_skipped_not_a_crash(weather):
+def test_a_column_with_too_few_values_is_untested_with_the_reason_not_a_crash(weather):
     reference = weather[weather.month == 1]
     current = _day(weather, 1, 15)  # no wind gust was recorded anywhere that day
     assert current.wind_gust.isna().all()
@@ -109,7 +113,9 @@ def test_a_column_without_values_is_skipped_not_a_crash(weather):
 
     result = data_drift(reference, current, numeric, ["origin"], SETTINGS)
 
-    assert result.skipped_columns == ("wind_gust",)
+    assert result.untested == (
+        UntestedColumn("wind_gust", f"0 values in the day (at least {MIN_VALUES} needed)"),
+    )
     assert [drift.column for drift in result.columns] == [
         "temp",
         "wind_speed",
@@ -120,9 +126,29 @@ def test_a_column_without_values_is_skipped_not_a_crash(weather):
 
     no_reference_pressure = reference.assign(pressure=np.nan)
     result = data_drift(no_reference_pressure, current, ["temp", "pressure"], [], SETTINGS)
-    assert result.skipped_columns == ("pressure",)
-    with pytest.raises(ValueError, match="No column has values"):
+    assert result.untested_columns == ("pressure",)
+    assert "0 values in the reference sample" in result.untested[0].reason
+
+    few = current.copy()
+    few.loc[few.index[MIN_VALUES - 1 :], "temp"] = np.nan  # one value short
+    result = data_drift(reference, few, ["temp", "pressure"], [], SETTINGS)
+    reason = f"{MIN_VALUES - 1} values in the day (at least {MIN_VALUES} needed)"
+    assert result.untested == (UntestedColumn("temp", reason),)
+    assert [drift.column for drift in result.columns] == ["pressure"]
+    with pytest.raises(ValueError, match="No column has enough values.*wind_gust: 0 values"):
         data_drift(reference, current, ["wind_gust"], [], SETTINGS)
+
+
+def test_excluded_columns_come_from_the_models_file_with_their_reasons(tmp_path):
+    models = tmp_path / "models.yaml"
+    models.write_text("drift:\n  excluded_columns:\n    month: one value per day\nmodels: {}\n")
+    settings = configured_drift_settings(models)
+    assert settings.excluded_columns == (("month", "one value per day"),)
+    assert settings.tested_columns(["carrier", "month", "temp"]) == ["carrier", "temp"]
+
+    models.write_text("drift:\n  excluded_columns: [month]\nmodels: {}\n")
+    with pytest.raises(ModelSpecError, match="excluded_columns maps each column to the reason"):
+        configured_drift_settings(models)
 
 
 def test_scores_are_the_pinned_methods(flights, january_reference):
@@ -238,5 +264,5 @@ def test_every_column_of_a_day_is_compared_or_skipped_with_a_reason(flights, jan
     numeric, categorical = column_types(flights, columns)
     result = data_drift(january_reference, _day(flights, 1, 10), numeric, categorical, SETTINGS)
     compared = {drift.column for drift in result.columns}
-    assert compared | set(result.skipped_columns) == set(columns)
-    assert len(columns) == 27 and not compared & set(result.skipped_columns)
+    assert compared | set(result.untested_columns) == set(columns)
+    assert len(columns) == 27 and not compared & set(result.untested_columns)

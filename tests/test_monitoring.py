@@ -6,6 +6,7 @@ import json
 import shutil
 import threading
 from dataclasses import dataclass
+from datetime import date
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
@@ -132,6 +133,44 @@ def test_daily_monitoring_writes_drift_performance_and_a_report_counting_unseen_
     assert {(d.isoformat(), flag) for d, *_, flag in _monitoring_rows(paths)} == marked
 
 
+def test_the_reference_is_every_flight_of_the_held_out_days_and_drift_names_what_it_skips(
+    monitored,
+):
+    from platform_assets.lib.ml import registry
+    from platform_assets.lib.monitoring.drift import configured_drift_settings
+
+    with connect(monitored.paths.warehouse, read_only=True) as connection:
+        version = registry.get_version(connection, "delay_classifier", "v1")
+        reference = registry.load_reference_sample(
+            connection, monitored.paths.artifacts, "delay_classifier", "v1"
+        )
+        unlabelled = connection.execute(
+            "SELECT count(*) FROM reference JOIN marts.flight_features USING (flight_id) "
+            "WHERE is_delayed IS NULL"
+        ).fetchone()[0]
+        tested = {
+            (day, metric.removeprefix("column:"))
+            for day, metric in connection.execute(
+                "SELECT partition_date, metric FROM monitoring.drift "
+                "WHERE metric LIKE 'column:%' AND NOT in_sample"
+            ).fetchall()
+        }
+        untested = connection.execute(
+            "SELECT partition_date, column_name, reason FROM monitoring.untested_columns "
+            "WHERE NOT in_sample"
+        ).fetchall()
+    validation_start = date.fromisoformat(version.params["validation_start"])
+    assert len(reference) > 1_000
+    assert reference["flight_date"].dt.date.between(validation_start, version.training_end).all()
+    assert unlabelled > 0  # cancelled flights are part of the population monitoring sees
+
+    features = configured_drift_settings().tested_columns(version.params["features"])
+    for day in {day for day, _ in tested}:
+        skipped = {column for d, column, _ in untested if d == day}
+        assert {column for d, column in tested if d == day} | skipped == set(features)
+    assert all("values in" in reason for *_, reason in untested)
+
+
 def _write_policy(path: Path, drift_share_at_least: float) -> None:
     text = TEST_MODELS.read_text().replace(
         "    promotion: {metric: roc_auc, min_improvement: 0.002, floor: 0.55}",
@@ -244,3 +283,17 @@ def test_a_failed_run_is_recorded_and_posted_to_the_webhook(data_paths, instance
         json.loads(line) for line in (data_paths.root / "alerts.jsonl").read_text().splitlines()
     ]
     assert recorded == [posted]
+
+
+def test_each_excluded_drift_column_takes_one_value_per_day(feature_warehouse):
+    from platform_assets.lib.monitoring.drift import configured_drift_settings
+
+    excluded = [column for column, _ in configured_drift_settings().excluded_columns]
+    assert {"month", "day_of_week"} <= set(excluded)
+    with connect(feature_warehouse, read_only=True) as connection:
+        for column in excluded:
+            most = connection.execute(
+                f'SELECT max(n) FROM (SELECT count(DISTINCT "{column}") AS n '
+                "FROM marts.flight_features GROUP BY flight_date)"
+            ).fetchone()[0]
+            assert most == 1, column

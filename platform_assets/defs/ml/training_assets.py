@@ -79,7 +79,12 @@ def build_training_set_asset(spec: ModelSpec) -> dg.AssetsDefinition:
     def training_set(
         context: dg.AssetExecutionContext, config: TrainingSetConfig, platform_data: PlatformData
     ) -> dg.MaterializeResult:
-        from platform_assets.lib.ml.training import TrainingWindow, data_fingerprint
+        from platform_assets.lib.ml.training import (
+            TrainingWindow,
+            data_fingerprint,
+            held_out_population,
+            reference_sample,
+        )
         from platform_assets.lib.ml.training_set import save_training_set
 
         run_spec = spec.with_overrides(training_window_days=config.training_window_days)
@@ -98,6 +103,9 @@ def build_training_set_asset(spec: ModelSpec) -> dg.AssetsDefinition:
                 spec.target,
                 lead_minutes=spec.prediction_lead_minutes,
             )
+            population = held_out_population(
+                connection, features, window, spec.prediction_lead_minutes
+            )
         fingerprint = data_fingerprint(frame, [*features, spec.target])
         description = {
             "window_start": window.start.isoformat(),
@@ -108,7 +116,10 @@ def build_training_set_asset(spec: ModelSpec) -> dg.AssetsDefinition:
             "rows": len(frame),
             "fingerprint": fingerprint,
         }
-        save_training_set(training_set_folder(platform_data, spec.name), frame, description)
+        reference = reference_sample(population, features)
+        save_training_set(
+            training_set_folder(platform_data, spec.name), frame, description, reference
+        )
         target = frame[spec.target].astype(float)
         return dg.MaterializeResult(
             metadata={
@@ -118,6 +129,8 @@ def build_training_set_asset(spec: ModelSpec) -> dg.AssetsDefinition:
                 "features": dg.MetadataValue.json(features),
                 "prediction_lead_minutes": spec.prediction_lead_minutes,
                 "data_fingerprint": fingerprint,
+                # the drift reference: flights of the held-out days, labelled or not
+                "reference_rows": len(reference),
                 "target_mean": float(target.mean()) if len(frame) else float("nan"),
             }
         )
@@ -162,14 +175,13 @@ def build_candidate_asset(spec: ModelSpec) -> dg.AssetsDefinition:
             TrainingWindow,
             is_held_out,
             prepare_features,
-            reference_sample,
             target_values,
             train,
         )
         from platform_assets.lib.ml.training_set import load_training_set
 
         run_spec = spec.with_overrides(params=config.hyperparameters)
-        frame, described = load_training_set(
+        frame, described, reference = load_training_set(
             training_set_folder(platform_data, spec.name), spec.name
         )
         features = described["features"]
@@ -183,7 +195,6 @@ def build_candidate_asset(spec: ModelSpec) -> dg.AssetsDefinition:
         y_true = target_values(spec, held_out)
         prediction = predict(spec.task, trained.pipeline, prepare_features(held_out, features))
         metrics = score(spec.task, y_true, prediction)
-        reference = reference_sample(frame, features)
         with connect(platform_data.paths.warehouse) as connection:
             version = registry.register_version(
                 connection,

@@ -64,6 +64,7 @@ def build_monitoring_asset(
                 "served_versions": dg.MetadataValue.json(summary.served_versions),
                 # days on or before the scoring version's training_end: kept, not counted
                 "in_sample_days": len(summary.in_sample_days),
+                "untested_columns": dg.MetadataValue.json(summary.last_day_untested),
             }
         )
 

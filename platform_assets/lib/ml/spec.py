@@ -190,17 +190,28 @@ def _no_floor(metric: str) -> float:
     return float("-inf") if higher_is_better else float("inf")
 
 
-def load_drift_methods(path: Path | None = None) -> dict[str, dict[str, Any]]:
-    """The `drift:` section: method and threshold pinned per column type (numeric, ...)."""
+def load_drift_section(
+    path: Path | None = None,
+) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """The `drift:` section: method and threshold pinned per column type (numeric, ...), and
+    the columns left out of the drift share with the reason for each (`excluded_columns`)."""
     source = path or models_file()
     document = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
-    section = document.get("drift") or {}
+    section = dict(document.get("drift") or {})
+    excluded = section.pop("excluded_columns", None) or {}
+    if not isinstance(excluded, dict) or not all(
+        isinstance(reason, str) and reason.strip() for reason in excluded.values()
+    ):
+        raise ModelSpecError(
+            f"{source}: drift.excluded_columns maps each column to the reason it is left out "
+            "of the drift share, e.g. `month: one value per day`."
+        )
     for column_type, setting in section.items():
         if not isinstance(setting, dict) or set(setting) != {"method", "threshold"}:
             raise ModelSpecError(
                 f"{source}: drift.{column_type} needs exactly `method` and `threshold`."
             )
-    return section
+    return section, {str(column): reason for column, reason in excluded.items()}
 
 
 def load_model_specs(path: Path | None = None) -> dict[str, ModelSpec]:

@@ -143,11 +143,29 @@ def is_held_out(frame: pd.DataFrame, window: TrainingWindow) -> pd.Series:
 
 
 REFERENCE_SAMPLE_ROWS = 5000
+REFERENCE_KEYS = ["flight_id", "flight_date"]
 
 
-def reference_sample(frame: pd.DataFrame, features: list[str]) -> pd.DataFrame:
-    """Training rows kept with a version as its drift reference (seeded, at most 5,000 rows)."""
-    return frame[features].sample(n=min(REFERENCE_SAMPLE_ROWS, len(frame)), random_state=0)
+def held_out_population(connection, features: list[str], window: TrainingWindow, lead_minutes):
+    """Every flight of the window's held-out days, labelled or not, as known at the lead.
+
+    A version's drift reference is drawn from it: monitoring compares each later day's
+    flights (all of them, labels or none) with flights of the same kind that the version
+    was not fitted on, so a shift means the data moved, not that fitted rows look familiar.
+    """
+    from platform_assets.lib.features.retrieval import read_feature_rows
+
+    return read_feature_rows(
+        connection, features, window.validation_start, window.end, lead_minutes=lead_minutes
+    )
+
+
+def reference_sample(population: pd.DataFrame, features: list[str]) -> pd.DataFrame:
+    """The rows kept with a version as its drift reference: seeded, at most 5,000, with the
+    flight keys so that a reader can tell which flights they are."""
+    return population[[*REFERENCE_KEYS, *features]].sample(
+        n=min(REFERENCE_SAMPLE_ROWS, len(population)), random_state=0
+    )
 
 
 def data_fingerprint(frame: pd.DataFrame, columns: list[str]) -> str:

@@ -1,7 +1,8 @@
 """The training set a candidate is fitted on: a parquet file per model, with what it holds.
 
-Kept under `artifacts/<model>/` as `training_set.parquet` plus `training_set.json` (window,
-features, rows, fingerprint); both are replaced atomically, the JSON last, so a reader never
+Kept under `artifacts/<model>/` as `training_set.parquet`, the drift reference sample drawn
+from its held-out days (`reference_sample.parquet`) and `training_set.json` (window,
+features, rows, fingerprint); all are replaced atomically, the JSON last, so a reader never
 sees a description of other rows.
 """
 
@@ -10,26 +11,42 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
 from platform_assets.lib.atomic_files import write_atomically
 
 DATA_FILE = "training_set.parquet"
+REFERENCE_FILE = "reference_sample.parquet"
 DESCRIPTION_FILE = "training_set.json"
 
 
-def save_training_set(folder: Path, frame: pd.DataFrame, description: dict[str, Any]) -> None:
-    """Store the rows and their description for the candidate asset to read."""
+class StoredTrainingSet(NamedTuple):
+    """What the candidate asset reads: the labelled rows, their description, the reference."""
+
+    frame: pd.DataFrame
+    description: dict[str, Any]
+    reference: pd.DataFrame
+
+
+def _parquet_bytes(frame: pd.DataFrame) -> bytes:
     buffer = io.BytesIO()
     frame.to_parquet(buffer, index=False)
-    write_atomically(folder / DATA_FILE, buffer.getvalue())
+    return buffer.getvalue()
+
+
+def save_training_set(
+    folder: Path, frame: pd.DataFrame, description: dict[str, Any], reference: pd.DataFrame
+) -> None:
+    """Store the rows, the reference sample and their description for the candidate asset."""
+    write_atomically(folder / DATA_FILE, _parquet_bytes(frame))
+    write_atomically(folder / REFERENCE_FILE, _parquet_bytes(reference))
     write_atomically(folder / DESCRIPTION_FILE, json.dumps(description, indent=2).encode())
 
 
-def load_training_set(folder: Path, model_name: str) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The stored rows and description; a clear error when none was materialized yet."""
+def load_training_set(folder: Path, model_name: str) -> StoredTrainingSet:
+    """The stored rows, description and reference; a clear error when none was materialized."""
     description_path = folder / DESCRIPTION_FILE
     if not description_path.exists():
         raise FileNotFoundError(
@@ -37,4 +54,8 @@ def load_training_set(folder: Path, model_name: str) -> tuple[pd.DataFrame, dict
             f"ml/{model_name}/training_set first."
         )
     description = json.loads(description_path.read_text(encoding="utf-8"))
-    return pd.read_parquet(folder / DATA_FILE), description
+    return StoredTrainingSet(
+        pd.read_parquet(folder / DATA_FILE),
+        description,
+        pd.read_parquet(folder / REFERENCE_FILE),
+    )

@@ -21,6 +21,7 @@ from platform_assets.lib.ml.evaluation import gate_for, metric_value, predict, s
 from platform_assets.lib.ml.spec import ModelSpec, RetrainingPolicy
 from platform_assets.lib.ml.training import (
     TrainingWindow,
+    held_out_population,
     is_held_out,
     prepare_features,
     reference_sample,
@@ -63,7 +64,8 @@ def _fit(connection, spec: ModelSpec, features: list[str], cutoff: date) -> Serv
     held_out = frame[is_held_out(frame, window)]
     prediction = predict(spec.task, trained.pipeline, prepare_features(held_out, features))
     validation = metric_value(spec.promotion.metric, target_values(spec, held_out), prediction)
-    reference = reference_sample(frame, features)
+    population = held_out_population(connection, features, window, spec.prediction_lead_minutes)
+    reference = reference_sample(population, features)
     scores = predict(spec.task, trained.pipeline, prepare_features(reference, features))
     return ServedModel(trained.pipeline, cutoff, validation, reference, np.asarray(scores))
 

@@ -1,7 +1,8 @@
 """A model's daily monitoring computed: data drift, prediction drift and performance per day.
 
 Each day's flights are compared with the reference sample stored with the version that
-scored them; the day's rows of `monitoring.drift` and `monitoring.performance` are replaced.
+scored them; the day's rows of `monitoring.drift`, `monitoring.performance` and
+`monitoring.untested_columns` are replaced.
 A day inside that version's training window is still computed when asked, and marked
 `in_sample` (the history plot and the retraining sensor leave it out).
 The Dagster asset (`defs/monitoring/monitoring_assets.py`) only wires this to its partitions.
@@ -24,11 +25,12 @@ from platform_assets.lib.ml.spec import ModelSpec
 from platform_assets.lib.monitoring.monitoring_store import (
     DRIFT_SHARE,
     daily_values,
-    replace_daily_metrics,
+    replace_daily_rows,
 )
 
 HISTORY_DAYS = 30
 METRIC_COLUMNS = ["partition_date", "metric", "value", "model_version", "rows", "in_sample"]
+UNTESTED_COLUMNS = ["partition_date", "model_version", "column_name", "reason", "in_sample"]
 
 
 class NoPredictionsError(ValueError):
@@ -46,6 +48,7 @@ class MonitoringSummary:
     recent_days: str
     served_versions: list[str]
     in_sample_days: list[date]
+    last_day_untested: dict[str, str]  # column: why drift could not test it
 
 
 class ServedVersion:
@@ -68,12 +71,16 @@ class ServedVersion:
 
 
 def monitor_day(spec: ModelSpec, served: ServedVersion, day_rows, settings):
-    """The day's drift result, its drift and performance rows, and the row counts."""
+    """The day's drift result, its drift and performance rows, and the row counts.
+
+    The drift share is over the version's features but those excluded in the settings.
+    """
     from platform_assets.lib.ml.evaluation import score
     from platform_assets.lib.ml.training import target_values
     from platform_assets.lib.monitoring.drift import column_types, data_drift, prediction_drift
 
-    numeric, categorical = column_types(served.reference, served.features)
+    tested = settings.tested_columns(served.features)
+    numeric, categorical = column_types(served.reference, tested)
     drift = data_drift(served.reference, day_rows, numeric, categorical, settings)
     scores_drift = prediction_drift(served.reference_scores, day_rows["score"], settings)
     rows = len(day_rows)
@@ -131,7 +138,8 @@ def monitor_days(
     from platform_assets.lib.monitoring.drift import configured_drift_settings, save_report_html
 
     settings = configured_drift_settings()
-    drift_frames, performance_frames, served_cache, in_sample_days = [], [], {}, []
+    drift_frames, performance_frames, untested_rows = [], [], []
+    served_cache, in_sample_days = {}, []
     for first, last in chunks:
         predicted = connection.execute(
             "SELECT flight_id, model_version, score FROM ml.predictions "
@@ -159,6 +167,9 @@ def monitor_days(
             in_sample = day <= served_cache[version_name].version.training_end
             if in_sample:
                 in_sample_days.append(day)
+            untested_rows += [
+                (day, version_name, u.column, u.reason, in_sample) for u in drift.untested
+            ]
             for frames, metric_rows, count in (
                 (drift_frames, drift_rows, rows),
                 (performance_frames, performance_rows, labelled),
@@ -178,8 +189,13 @@ def monitor_days(
             f"No predictions of '{spec.name}' for {first_day} .. {last_day}: "
             f"materialize ml/{spec.name}/predictions for these days first."
         )
-    for table, frames in (("drift", drift_frames), ("performance", performance_frames)):
-        replace_daily_metrics(connection, table, spec.name, first_day, last_day, pd.concat(frames))
+    untested = pd.DataFrame(untested_rows, columns=UNTESTED_COLUMNS)
+    for table, rows in (
+        ("drift", pd.concat(drift_frames)),
+        ("performance", pd.concat(performance_frames)),
+        ("untested_columns", untested),
+    ):
+        replace_daily_rows(connection, table, spec.name, first_day, last_day, rows)
     report = save_report_html(
         served_cache[version_name].reference,
         day_rows,
@@ -193,4 +209,5 @@ def monitor_days(
         recent_days=history_plot(connection, spec, last_day),
         served_versions=sorted(served_cache),
         in_sample_days=sorted(set(in_sample_days)),
+        last_day_untested={u.column: u.reason for u in drift.untested},
     )

@@ -24,6 +24,9 @@ import pandas as pd
 from platform_assets.lib.atomic_files import write_atomically
 
 PREDICTION_COLUMN = "prediction"
+# Fewer values than this on either side and a column is left untested that day, with the
+# reason recorded: a distance between a handful of values says nothing about drift.
+MIN_VALUES = 30
 
 
 @dataclass(frozen=True)
@@ -41,16 +44,23 @@ class DriftSettings:
     numeric: DriftMethod = DriftMethod("wasserstein", 0.1)
     categorical: DriftMethod = DriftMethod("jensenshannon", 0.1)
     prediction: DriftMethod = DriftMethod("wasserstein", 0.1)
+    # (column, reason) pairs never counted in the drift share: a column with one value per
+    # day "drifts" against a reference of many days whatever the model does
+    excluded_columns: tuple[tuple[str, str], ...] = ()
+
+    def tested_columns(self, columns: Sequence[str]) -> list[str]:
+        """The columns whose drift counts: `columns` without the excluded ones."""
+        excluded = dict(self.excluded_columns)
+        return [column for column in columns if column not in excluded]
 
 
 def configured_drift_settings(models_file: Path | None = None) -> DriftSettings:
-    """The drift methods pinned in the models file, over the defaults above."""
-    from platform_assets.lib.ml.spec import load_drift_methods
+    """The drift methods and exclusions of the models file, over the defaults above."""
+    from platform_assets.lib.ml.spec import load_drift_section
 
-    pinned = {
-        kind: DriftMethod(**setting) for kind, setting in load_drift_methods(models_file).items()
-    }
-    return DriftSettings(**pinned)
+    methods, excluded = load_drift_section(models_file)
+    pinned = {kind: DriftMethod(**setting) for kind, setting in methods.items()}
+    return DriftSettings(**pinned, excluded_columns=tuple(excluded.items()))
 
 
 @dataclass(frozen=True)
@@ -65,17 +75,30 @@ class ColumnDrift:
 
 
 @dataclass(frozen=True)
+class UntestedColumn:
+    """A column a drift check could not test, and why."""
+
+    column: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class DriftResult:
-    """Per-column drift of one day and the share of drifted columns."""
+    """Per-column drift of one day, the share of drifted columns among those tested, and the
+    columns that could not be tested."""
 
     columns: tuple[ColumnDrift, ...]
     drift_share: float
-    skipped_columns: tuple[str, ...]
+    untested: tuple[UntestedColumn, ...]
 
     @property
     def drifted_columns(self) -> tuple[str, ...]:
         """Names of the columns Evidently found drifted, for alerts and asset metadata."""
         return tuple(drift.column for drift in self.columns if drift.drifted)
+
+    @property
+    def untested_columns(self) -> tuple[str, ...]:
+        return tuple(untested.column for untested in self.untested)
 
 
 def column_types(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -105,27 +128,40 @@ def data_drift(
 ) -> DriftResult:
     """Compare the day's feature rows with the reference sample, column by column, via Evidently.
 
-    Columns with no value on either side cannot be compared: they are listed in
-    `skipped_columns` instead of failing the whole check.
+    A column with fewer than MIN_VALUES values on either side is not compared: it is listed
+    in `untested` with the reason, and the drift share is over the columns tested.
     """
     from evidently.legacy.core import ColumnType
 
     kinds = {column: ColumnType.Numerical for column in numeric}
     kinds |= {column: ColumnType.Categorical for column in categorical}
     values = {column: (_values(reference[column]), _values(current[column])) for column in kinds}
-    skipped = tuple(column for column, pair in values.items() if pair[0].empty or pair[1].empty)
-    if len(skipped) == len(kinds):
+    untested = tuple(
+        UntestedColumn(column, reason)
+        for column, pair in values.items()
+        if (reason := _why_untested(*pair)) is not None
+    )
+    if len(untested) == len(kinds):
         raise ValueError(
-            f"No column has values in both the reference and the current rows (skipped: {skipped})."
+            "No column has enough values in both the reference and the current rows: "
+            + "; ".join(f"{u.column}: {u.reason}" for u in untested)
         )
     methods = {ColumnType.Numerical: settings.numeric, ColumnType.Categorical: settings.categorical}
+    left_out = {u.column for u in untested}
     columns = tuple(
         _column_drift(*values[column], column, kind, methods[kind])
         for column, kind in kinds.items()
-        if column not in skipped
+        if column not in left_out
     )
     drift_share = sum(drift.drifted for drift in columns) / len(columns)
-    return DriftResult(columns, drift_share, skipped)
+    return DriftResult(columns, drift_share, untested)
+
+
+def _why_untested(reference: pd.Series, current: pd.Series) -> str | None:
+    for side, values in (("the reference sample", reference), ("the day", current)):
+        if len(values) < MIN_VALUES:
+            return f"{len(values)} values in {side} (at least {MIN_VALUES} needed)"
+    return None
 
 
 def prediction_drift(

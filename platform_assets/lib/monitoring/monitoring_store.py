@@ -4,7 +4,8 @@
 day is replaced as a whole. A row is `in_sample` when its day is inside the training window
 of the version that scored it (on or before its `training_end`): such a day says nothing
 about how the version does on unseen flights, so what monitoring shows and what the
-retraining sensor reads leave it out. `monitoring.retraining_decisions` keeps every
+retraining sensor reads leave it out. `monitoring.untested_columns` lists, per model and
+day, the columns drift could not test and why. `monitoring.retraining_decisions` keeps every
 decision the retraining sensor made, triggered or not, with its reason and numbers.
 """
 
@@ -24,14 +25,15 @@ from platform_assets.lib.warehouse import table_exists, transaction
 if TYPE_CHECKING:  # the retraining sensors import this module; they never build a frame
     import pandas as pd
 
-DAILY_TABLES = ("drift", "performance")
+METRIC_TABLES = ("drift", "performance")
+DAILY_TABLES = (*METRIC_TABLES, "untested_columns")
 DRIFT_SHARE = "drift_share"
 
 
 def ensure_monitoring_schema(connection: duckdb.DuckDBPyConnection) -> None:
     """Create the monitoring schema and its tables if they do not exist yet."""
     connection.execute("CREATE SCHEMA IF NOT EXISTS monitoring")
-    for table in DAILY_TABLES:
+    for table in METRIC_TABLES:
         connection.execute(
             f"""
             CREATE TABLE IF NOT EXISTS monitoring.{table} (
@@ -42,6 +44,14 @@ def ensure_monitoring_schema(connection: duckdb.DuckDBPyConnection) -> None:
             """
         )
         _add_in_sample_column(connection, table)
+    connection.execute(
+        """
+        CREATE TABLE IF NOT EXISTS monitoring.untested_columns (
+            model_name VARCHAR, partition_date DATE, model_version VARCHAR,
+            column_name VARCHAR, reason VARCHAR, in_sample BOOLEAN, computed_at TIMESTAMP
+        )
+        """
+    )
     connection.execute(
         """
         CREATE TABLE IF NOT EXISTS monitoring.retraining_decisions (
@@ -70,7 +80,7 @@ def _add_in_sample_column(connection: duckdb.DuckDBPyConnection, table: str) -> 
         )
 
 
-def replace_daily_metrics(
+def replace_daily_rows(
     connection: duckdb.DuckDBPyConnection,
     table: str,
     model_name: str,
@@ -80,7 +90,8 @@ def replace_daily_metrics(
 ) -> None:
     """Replace one model's rows of days first..last in `monitoring.<table>`, in one transaction.
 
-    `rows` has columns partition_date, metric, value, model_version, rows, in_sample.
+    `rows` has the table's columns but model_name and computed_at (for drift and
+    performance: partition_date, metric, value, model_version, rows, in_sample).
     """
     if table not in DAILY_TABLES:
         raise ValueError(f"Unknown monitoring table {table!r}: one of {DAILY_TABLES}.")
@@ -93,8 +104,8 @@ def replace_daily_metrics(
         )
         connection.register("daily_metrics", rows)
         connection.execute(
-            f"INSERT INTO monitoring.{table} SELECT ?, partition_date, metric, value, "
-            'model_version, "rows", now()::TIMESTAMP, in_sample FROM daily_metrics',
+            f"INSERT INTO monitoring.{table} BY NAME SELECT ? AS model_name, *, "
+            "now()::TIMESTAMP AS computed_at FROM daily_metrics",
             [model_name],
         )
         connection.unregister("daily_metrics")
