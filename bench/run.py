@@ -236,7 +236,7 @@ def main() -> None:
 
     bootstrap = _setup("bootstrap_interval.py", env={}).split()[-1]
     rows.append(
-        ("B8 model card bootstrap, 200 resamples of 15k rows (s)", float(bootstrap), None, "<= 5 s")
+        ("B8 promotion gate day-block interval, 14 days (s)", float(bootstrap), None, "<= 5 s")
     )
 
     table = ["| id | figure | baseline | ratio | target |", "|---|---|---|---|---|"]

@@ -16,8 +16,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
 
 from platform_assets.lib.demo_data import package_data_dir
+from platform_assets.lib.ml.daily_comparison import compare_daily
 from platform_assets.lib.ml.model_card import (
-    bootstrap_metric_difference,
     model_card_markdown,
     permutation_importance_table,
     worst_slices,
@@ -95,54 +95,65 @@ def _decoded_png(markdown: str) -> bytes:
     return base64.b64decode(match.group(1), validate=True)
 
 
-def test_bootstrap_interval_contains_the_difference_and_is_deterministic(
+def test_day_block_interval_contains_the_difference_and_is_deterministic(
     classifier, regressor, held_out, probabilities
 ):
     # A second, different model: the regressor's predicted delay used as a delay score.
     delay_scores = regressor.predict(held_out[FEATURES])
-    truth = held_out["is_delayed"]
+    truth, days = held_out["is_delayed"], held_out["day"]
 
-    def bootstrap(**options):
-        return bootstrap_metric_difference(
-            truth, delay_scores, probabilities, roc_auc_score, n_resamples=100, **options
-        )
+    def compare(**options):
+        return compare_daily("roc_auc", days, truth, delay_scores, probabilities, **options)
 
-    difference, low, high = bootstrap(seed=7)
+    result = compare(seed=7)
 
-    expected = roc_auc_score(truth, delay_scores) - roc_auc_score(truth, probabilities)
-    assert difference == pytest.approx(expected)
-    assert low < difference < high
-    assert bootstrap(seed=7) == (difference, low, high)
-    assert bootstrap(seed=8) != (difference, low, high)
-    narrower = bootstrap(seed=7, confidence=0.5)
-    assert low < narrower[1] < narrower[2] < high
+    per_day = [
+        roc_auc_score(rows["is_delayed"], delay_scores[rows.index])
+        - roc_auc_score(rows["is_delayed"], probabilities[rows.index])
+        for _, rows in held_out.groupby("day")
+    ]
+    assert result.days == held_out["day"].nunique() == len(per_day)
+    assert result.difference == pytest.approx(np.mean(per_day))
+    assert result.candidate - result.champion == pytest.approx(result.difference)
+    assert result.low < result.difference < result.high
+    assert compare(seed=7) == result
+    assert compare(seed=8) != result
+    narrower = compare(seed=7, confidence=0.5)
+    assert result.low < narrower.low < narrower.high < result.high
+    # days are the unit: a 90% interval spans about 3.3 standard errors of the daily mean
+    standard_error = np.std(per_day) / np.sqrt(len(per_day))
+    assert 2.5 * standard_error < result.high - result.low < 4 * standard_error
 
 
 def test_a_model_compared_with_itself_differs_by_exactly_zero(held_out, probabilities):
-    result = bootstrap_metric_difference(
-        held_out["is_delayed"], probabilities, probabilities, roc_auc_score
+    result = compare_daily(
+        "roc_auc", held_out["day"], held_out["is_delayed"], probabilities, probabilities
     )
-    assert result == (0.0, 0.0, 0.0)
+    assert (result.difference, result.low, result.high) == (0.0, 0.0, 0.0)
 
 
 def test_a_clearly_worse_champion_gives_a_positive_interval(
     dummy_classifier, held_out, probabilities
 ):
     champion = dummy_classifier.predict_proba(held_out[FEATURES])[:, 1]
-    difference, low, high = bootstrap_metric_difference(
-        held_out["is_delayed"], probabilities, champion, roc_auc_score
+    result = compare_daily(
+        "roc_auc", held_out["day"], held_out["is_delayed"], probabilities, champion
     )
-    assert roc_auc_score(held_out["is_delayed"], champion) == 0.5
-    assert 0 < low < difference < high
+    assert result.champion == 0.5
+    assert 0 < result.low < result.difference < result.high
 
 
-def test_resamples_where_the_metric_is_undefined_are_skipped(held_out, probabilities):
-    # Three rows, one delayed: many resamples hold a single class and have no AUC.
-    rows = [held_out["is_delayed"].idxmax(), *held_out.index[held_out["is_delayed"] == 0][:2]]
-    truth, scores = held_out.loc[rows, "is_delayed"], probabilities[rows]
-    difference, low, high = bootstrap_metric_difference(truth, scores, 1 - scores, roc_auc_score)
-    assert np.isfinite([difference, low, high]).all()
-    assert low <= high
+def test_days_where_the_metric_is_undefined_are_left_out(held_out, probabilities):
+    # day 31 keeps only its on-time flights: no AUC that day, for either model
+    one_class = ~((held_out["day"] == 31) & (held_out["is_delayed"] == 1))
+    rows = held_out[one_class].reset_index(drop=True)
+    scores = probabilities[one_class.to_numpy()]
+    result = compare_daily("roc_auc", rows["day"], rows["is_delayed"], scores, 1 - scores)
+    assert result.days == held_out["day"].nunique() - 1
+    assert np.isfinite([result.difference, result.low, result.high]).all()
+    with pytest.raises(ValueError, match="undefined on every held-out day"):
+        on_time = rows[rows["is_delayed"] == 0]
+        compare_daily("roc_auc", on_time["day"], on_time["is_delayed"], scores[: len(on_time)])
 
 
 def test_permutation_importance_ranks_an_informative_feature_above_noise(classifier, held_out):
@@ -216,9 +227,8 @@ def test_model_card_holds_the_decision_metrics_and_sections(
 ):
     champion = dummy_classifier.predict_proba(held_out[FEATURES])[:, 1]
     truth = held_out["is_delayed"]
-    difference, low, high = bootstrap_metric_difference(
-        truth, probabilities, champion, roc_auc_score
-    )
+    compared = compare_daily("roc_auc", held_out["day"], truth, probabilities, champion)
+    difference, low, high = compared.difference, compared.low, compared.high
     metrics = {
         "roc_auc": {
             "candidate": roc_auc_score(truth, probabilities),
@@ -236,7 +246,15 @@ def test_model_card_holds_the_decision_metrics_and_sections(
     roc = roc_curve_markdown(truth, probabilities, "ROC")
 
     card = model_card_markdown(
-        "flight_delay", "v3", "v2", metrics, "promote: AUC better", importance, slices, [roc]
+        "flight_delay",
+        "v3",
+        "v2",
+        "Mean daily metrics on the 11 held-out days",
+        metrics,
+        "promote: AUC better",
+        importance,
+        slices,
+        [roc],
     )
 
     assert card.startswith("# Model card: flight_delay v3\n")
@@ -246,6 +264,7 @@ def test_model_card_holds_the_decision_metrics_and_sections(
     assert "0.5000" in metric_line
     assert f"{difference:+.4f} [{low:+.4f}, {high:+.4f}]" in metric_line
     assert "| metric | candidate v3 | champion v2 | difference [CI] |" in card
+    assert "Mean daily metrics on the 11 held-out days." in card
     sections = ["## Metrics", "## What drives the candidate", "## Where it errs most", "## Plots"]
     positions = [card.index(section) for section in sections]
     assert positions == sorted(positions)
@@ -265,7 +284,7 @@ def test_model_card_without_a_champion(classifier, held_out, probabilities):
     no_slices = worst_slices(held_out, probabilities, ["origin"], min_rows=len(held_out) + 1)
 
     card = model_card_markdown(
-        "flight_delay", "v1", None, metrics, "promote: first model", importance, no_slices, []
+        "flight_delay", "v1", None, "Mean daily", metrics, "first model", importance, no_slices, []
     )
 
     assert "champion (none)" in card

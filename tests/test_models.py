@@ -139,7 +139,7 @@ def test_train_evaluate_promote_and_predict_then_a_worse_candidate_is_kept_out(
     )
     (gate,) = worse.get_asset_check_evaluations()
     assert not gate.passed
-    assert "less than the required" in gate.metadata["reason"].value
+    assert "its lower end is below the required" in gate.metadata["reason"].value
     # The blocking gate fails the evaluation step: the champion step never starts.
     started = {e.step_key for e in worse.all_events if e.event_type_value == "STEP_START"}
     assert "ml__delay_classifier__evaluation" in started

@@ -170,6 +170,7 @@ def build_candidate_asset(spec: ModelSpec) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, config: CandidateConfig, platform_data: PlatformData
     ) -> dg.MaterializeResult:
         from platform_assets.lib.ml import registry
+        from platform_assets.lib.ml.daily_comparison import daily_metric
         from platform_assets.lib.ml.evaluation import predict, score
         from platform_assets.lib.ml.training import (
             TrainingWindow,
@@ -195,6 +196,12 @@ def build_candidate_asset(spec: ModelSpec) -> dg.AssetsDefinition:
         y_true = target_values(spec, held_out)
         prediction = predict(spec.task, trained.pipeline, prepare_features(held_out, features))
         metrics = score(spec.task, y_true, prediction)
+        # what the performance trigger compares the served version's recent days with
+        metrics[spec.promotion.mean_daily_key] = float(
+            daily_metric(
+                spec.promotion.metric, held_out["flight_date"].dt.date, y_true, prediction
+            ).mean()
+        )
         with connect(platform_data.paths.warehouse) as connection:
             version = registry.register_version(
                 connection,

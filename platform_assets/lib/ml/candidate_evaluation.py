@@ -1,8 +1,9 @@
 """A candidate judged against the champion on the same held-out days, with its model card.
 
 The held-out days are the candidate's last training-window days, which it never saw. The
-result (metrics side by side with bootstrap intervals, the gate's verdict and the markdown
-card explaining them) is recorded in `ml.model_evaluations`; the Dagster asset
+result (mean daily metrics side by side with day-block intervals, the gate's verdict on the
+promotion metric's interval and the markdown card explaining them) is recorded in
+`ml.model_evaluations`; the Dagster asset
 (`defs/ml/promotion_assets.py`) shows it and turns the verdict into its blocking check.
 """
 
@@ -55,11 +56,29 @@ def awaiting_candidate(connection: duckdb.DuckDBPyConnection, spec: ModelSpec):
     return max(candidates, key=lambda version: version.version_number)
 
 
-def model_card(spec, candidate, champion, frame, y_true, scores, gate, pipeline) -> tuple:
-    """Metrics side by side with bootstrap intervals, and the markdown card explaining them."""
-    from platform_assets.lib.ml.evaluation import metric_value, per_row_error
+def compare_on_days(spec: ModelSpec, days, y_true, scores) -> dict[str, Any]:
+    """Every metric of the task as a mean over the held-out days, candidate against champion,
+    with the day-block interval at the promotion's confidence."""
+    from platform_assets.lib.ml.daily_comparison import compare_daily
+    from platform_assets.lib.ml.spec import METRICS
+
+    return {
+        metric: compare_daily(
+            metric,
+            days,
+            y_true,
+            scores["candidate_prediction"],
+            scores.get("champion_prediction"),
+            spec.promotion.confidence,
+        )
+        for metric in METRICS[spec.task]
+    }
+
+
+def model_card(spec, candidate, champion, frame, y_true, scores, comparisons, gate, pipeline):
+    """The metrics table the gate decided on, and the markdown card explaining it."""
+    from platform_assets.lib.ml.evaluation import per_row_error
     from platform_assets.lib.ml.model_card import (
-        bootstrap_metric_difference,
         model_card_markdown,
         permutation_importance_table,
         worst_slices,
@@ -67,20 +86,21 @@ def model_card(spec, candidate, champion, frame, y_true, scores, gate, pipeline)
     from platform_assets.lib.ml.plots import residuals_markdown, roc_curve_markdown
     from platform_assets.lib.ml.training import prepare_features
 
-    table = {}
-    for metric, value in scores["candidate"].items():
-        row = {"candidate": value, "champion": None, "difference": None}
-        row |= {"ci_low": None, "ci_high": None}
-        if champion is not None:
-            difference, low, high = bootstrap_metric_difference(
-                y_true,
-                scores["candidate_prediction"],
-                scores["champion_prediction"],
-                lambda y, p, metric=metric: metric_value(metric, y, p),
-            )
-            row |= {"champion": scores["champion"][metric], "difference": difference}
-            row |= {"ci_low": low, "ci_high": high}
-        table[metric] = row
+    table = {
+        metric: {
+            "candidate": c.candidate,
+            "champion": c.champion,
+            "difference": c.difference,
+            "ci_low": c.low,
+            "ci_high": c.high,
+        }
+        for metric, c in comparisons.items()
+    }
+    promotion = comparisons[spec.promotion.metric]
+    heading = (
+        f"Mean daily metrics on the {promotion.days} held-out days, with the "
+        f"{promotion.confidence:.0%} interval of the difference from resampling days"
+    )
     features = candidate.params["features"]
     importance = permutation_importance_table(
         pipeline, prepare_features(frame, features), y_true, IMPORTANCE_SCORING[spec.task]
@@ -96,6 +116,7 @@ def model_card(spec, candidate, champion, frame, y_true, scores, gate, pipeline)
         spec.name,
         candidate.version,
         champion.version if champion else None,
+        heading,
         table,
         decision,
         importance,
@@ -113,7 +134,7 @@ def evaluate_candidate(
     import numpy as np
 
     from platform_assets.lib.ml import registry
-    from platform_assets.lib.ml.evaluation import gate_for, predict, score
+    from platform_assets.lib.ml.evaluation import predict, promotion_gate, score
     from platform_assets.lib.ml.training import prepare_features, target_values
 
     candidate = awaiting_candidate(connection, spec)
@@ -136,9 +157,10 @@ def evaluate_candidate(
         scores[role] = score(spec.task, y_true, prediction)
         if role == "candidate":
             candidate_pipeline = pipeline
-    gate = gate_for(spec, scores["candidate"], scores.get("champion"))
+    comparisons = compare_on_days(spec, frame["flight_date"].dt.date, y_true, scores)
+    gate = promotion_gate(spec.promotion, comparisons[spec.promotion.metric])
     table, card = model_card(
-        spec, candidate, champion, frame, y_true, scores, gate, candidate_pipeline
+        spec, candidate, champion, frame, y_true, scores, comparisons, gate, candidate_pipeline
     )
     record_evaluation(
         connection,

@@ -1,17 +1,22 @@
 """Scoring models on held-out days and the promotion gate that decides on the champion.
 
 The gate is a plain function of numbers, so its decision can be tested and explained: the
-first model must clear the absolute floor; a later one must also beat the champion by the
-declared margin on the same rows.
+first model must clear the absolute floor with its mean daily metric; a later one must also
+beat the champion on the same days, and not only on average: the lower end of the
+day-block interval of the improvement (`daily_comparison.py`) must reach the declared margin.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from platform_assets.lib.ml.spec import METRICS, ModelSpec, PromotionRule
+from platform_assets.lib.ml.spec import METRICS, PromotionRule
+
+if TYPE_CHECKING:
+    from platform_assets.lib.ml.daily_comparison import DailyComparison
 
 
 def predict(task: str, pipeline, features) -> np.ndarray:
@@ -59,42 +64,34 @@ class GateDecision:
     reason: str
 
 
-def promotion_gate(
-    rule: PromotionRule, candidate_value: float, champion_value: float | None
-) -> GateDecision:
-    """Decide promotion from the candidate's and the champion's metric on the same rows."""
-    name = rule.metric
-    clears_floor = (
-        candidate_value >= rule.floor if rule.higher_is_better else candidate_value <= rule.floor
-    )
+def promotion_gate(rule: PromotionRule, comparison: DailyComparison) -> GateDecision:
+    """Decide promotion from the candidate's and the champion's mean daily metric on the same
+    held-out days and the interval of their difference."""
+    name, candidate = rule.metric, comparison.candidate
+    clears_floor = candidate >= rule.floor if rule.higher_is_better else candidate <= rule.floor
     if not clears_floor:
         side = "below" if rule.higher_is_better else "above"
         return GateDecision(
-            False, f"{name} {candidate_value:.4f} is {side} the floor {rule.floor:g}."
+            False, f"mean daily {name} {candidate:.4f} is {side} the floor {rule.floor:g}."
         )
-    if champion_value is None:
+    if comparison.champion is None:
         return GateDecision(
-            True, f"First model: {name} {candidate_value:.4f} clears the floor {rule.floor:g}."
+            True,
+            f"First model: mean daily {name} {candidate:.4f} clears the floor {rule.floor:g}.",
         )
-    improvement = (
-        candidate_value - champion_value
-        if rule.higher_is_better
-        else champion_value - candidate_value
+    # improvements are oriented so that positive is better, for an error metric too
+    sign = 1 if rule.higher_is_better else -1
+    improvement = sign * comparison.difference
+    low, high = sorted((sign * comparison.low, sign * comparison.high))
+    evidence = (
+        f"mean daily {name} {candidate:.4f} vs champion {comparison.champion:.4f} over "
+        f"{comparison.days} held-out days: improvement {improvement:+.4f}, "
+        f"{comparison.confidence:.0%} interval [{low:+.4f}, {high:+.4f}]"
     )
-    if improvement < rule.min_improvement:
+    if low < rule.min_improvement:
         return GateDecision(
-            False,
-            f"{name} {candidate_value:.4f} vs champion {champion_value:.4f}: improvement "
-            f"{improvement:+.4f} is less than the required {rule.min_improvement:g}.",
+            False, f"{evidence}; its lower end is below the required {rule.min_improvement:g}."
         )
     return GateDecision(
-        True,
-        f"{name} {candidate_value:.4f} vs champion {champion_value:.4f}: improvement "
-        f"{improvement:+.4f} meets the required {rule.min_improvement:g}.",
+        True, f"{evidence}; its lower end meets the required {rule.min_improvement:g}."
     )
-
-
-def gate_for(spec: ModelSpec, candidate: dict[str, float], champion: dict[str, float] | None):
-    """The gate applied to two metric dictionaries scored on the same held-out rows."""
-    metric = spec.promotion.metric
-    return promotion_gate(spec.promotion, candidate[metric], champion[metric] if champion else None)

@@ -1,17 +1,15 @@
 """Explaining a candidate model and comparing it with the champion on a held-out window.
 
 Pure functions over pandas and numpy, given already-fitted scikit-learn pipelines that take a
-DataFrame of feature columns: a paired-bootstrap confidence interval for a metric difference,
-permutation importance, the slices where a model errs most, and the markdown model card that
-puts them together for the asset metadata. scikit-learn is imported inside the functions that
+DataFrame of feature columns: permutation importance, the slices where a model errs most, and
+the markdown model card that puts them together with the metrics the gate decided on
+(`daily_comparison.py`) for the asset metadata. scikit-learn is imported inside the functions that
 need it, so loading the platform's definitions stays light.
 """
 
 from __future__ import annotations
 
-import math
-import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,48 +22,6 @@ if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
 
 TOP_IMPORTANT_FEATURES = 15
-
-
-def bootstrap_metric_difference(
-    y_true: ArrayLike,
-    candidate_pred: ArrayLike,
-    champion_pred: ArrayLike,
-    metric: Callable[[np.ndarray, np.ndarray], float],
-    n_resamples: int = 200,
-    seed: int = 0,
-    confidence: float = 0.95,
-) -> tuple[float, float, float]:
-    """metric(candidate) - metric(champion) on the same rows, with a paired-bootstrap interval.
-
-    Both models are scored on the same resampled rows, so the hard and easy rows they share
-    cancel out and the interval is about the difference itself, not each model's own noise.
-    All resample indices are drawn at once from `seed`, so the result is deterministic.
-    Resamples where the metric is undefined (it raises ValueError or returns NaN, e.g. AUC on
-    a single class) are skipped.
-    Returns (difference, low, high).
-    """
-    truth = np.asarray(y_true)
-    candidate = np.asarray(candidate_pred)
-    champion = np.asarray(champion_pred)
-    difference = float(metric(truth, candidate) - metric(truth, champion))
-    resample_rows = np.random.default_rng(seed).integers(0, len(truth), (n_resamples, len(truth)))
-    differences = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for rows in resample_rows:
-            resampled_truth = truth[rows]
-            try:
-                resampled = metric(resampled_truth, candidate[rows])
-                resampled -= metric(resampled_truth, champion[rows])
-            except ValueError:
-                continue
-            if math.isfinite(resampled):
-                differences.append(resampled)
-    if not differences:
-        raise ValueError("the metric is undefined on every bootstrap resample")
-    tail = (1 - confidence) / 2
-    low, high = np.quantile(differences, [tail, 1 - tail])
-    return difference, float(low), float(high)
 
 
 def permutation_importance_table(
@@ -152,6 +108,7 @@ def model_card_markdown(
     model_name: str,
     candidate_version: str,
     champion_version: str | None,
+    metrics_heading: str,
     metrics_table: dict[str, dict[str, float | None]],
     decision: str,
     importance: pd.DataFrame,
@@ -186,6 +143,7 @@ def model_card_markdown(
         f"# Model card: {model_name} {candidate_version}",
         f"**Decision:** {decision}",
         "## Metrics on the held-out window",
+        metrics_heading + ".",
         markdown_table(
             [
                 "metric",

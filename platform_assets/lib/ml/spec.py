@@ -48,10 +48,17 @@ class PromotionRule:
     metric: str
     min_improvement: float
     floor: float
+    # of the day-block interval of the improvement, whose lower end must reach min_improvement
+    confidence: float = 0.8
 
     @property
     def higher_is_better(self) -> bool:
         return any(self.metric in metrics and metrics[self.metric] for metrics in METRICS.values())
+
+    @property
+    def mean_daily_key(self) -> str:
+        """The version metric holding the mean daily promotion metric on its held-out days."""
+        return f"mean_daily_{self.metric}"
 
 
 @dataclass(frozen=True)
@@ -160,6 +167,7 @@ def _parse_model(name: str, entry: dict[str, Any], source: Path) -> ModelSpec:
             metric=metric,
             min_improvement=float(promotion.get("min_improvement", 0.0)),
             floor=float(promotion["floor"]) if "floor" in promotion else _no_floor(metric),
+            confidence=float(promotion.get("confidence", 0.8)),
         ),
     )
     spec = replace(spec, retraining=_parse_retraining(entry.get("retraining") or {}, fail))
@@ -167,6 +175,8 @@ def _parse_model(name: str, entry: dict[str, Any], source: Path) -> ModelSpec:
         raise fail("target is required (a label column of the feature table).")
     if not 0 < spec.validation_days < spec.training_window_days:
         raise fail("validation_days must be positive and shorter than training_window_days.")
+    if not 0 < spec.promotion.confidence < 1:
+        raise fail("promotion.confidence must be between 0 and 1 (for example 0.8).")
     return spec
 
 

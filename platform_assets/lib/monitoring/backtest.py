@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from platform_assets.lib.features.retrieval import read_feature_rows
-from platform_assets.lib.ml.evaluation import gate_for, metric_value, predict, score
+from platform_assets.lib.ml.daily_comparison import compare_daily, daily_metric
+from platform_assets.lib.ml.evaluation import metric_value, predict, promotion_gate
 from platform_assets.lib.ml.spec import ModelSpec, RetrainingPolicy
 from platform_assets.lib.ml.training import (
     TrainingWindow,
@@ -63,7 +64,9 @@ def _fit(connection, spec: ModelSpec, features: list[str], cutoff: date) -> Serv
     trained = train(spec, frame, features, window)
     held_out = frame[is_held_out(frame, window)]
     prediction = predict(spec.task, trained.pipeline, prepare_features(held_out, features))
-    validation = metric_value(spec.promotion.metric, target_values(spec, held_out), prediction)
+    days = held_out["flight_date"].dt.date
+    y_true = target_values(spec, held_out)
+    validation = float(daily_metric(spec.promotion.metric, days, y_true, prediction).mean())
     population = held_out_population(connection, features, window, spec.prediction_lead_minutes)
     reference = reference_sample(population, features)
     scores = predict(spec.task, trained.pipeline, prepare_features(reference, features))
@@ -71,7 +74,8 @@ def _fit(connection, spec: ModelSpec, features: list[str], cutoff: date) -> Serv
 
 
 def _gate_passes(connection, spec, features, candidate: ServedModel, served: ServedModel) -> bool:
-    """The platform's gate: both models on the candidate's held-out days."""
+    """The platform's gate, the same function on the same numbers: both models' mean daily
+    metric on the candidate's held-out days, and the day-block interval of the difference."""
     window = TrainingWindow.ending_at(
         candidate.training_end, spec.training_window_days, spec.validation_days
     )
@@ -83,11 +87,16 @@ def _gate_passes(connection, spec, features, candidate: ServedModel, served: Ser
         spec.target,
         spec.prediction_lead_minutes,
     )
-    y_true = target_values(spec, rows)
     prepared = prepare_features(rows, features)
-    candidate_scores = score(spec.task, y_true, predict(spec.task, candidate.pipeline, prepared))
-    served_scores = score(spec.task, y_true, predict(spec.task, served.pipeline, prepared))
-    return gate_for(spec, candidate_scores, served_scores).passed
+    comparison = compare_daily(
+        spec.promotion.metric,
+        rows["flight_date"].dt.date,
+        target_values(spec, rows),
+        predict(spec.task, candidate.pipeline, prepared),
+        predict(spec.task, served.pipeline, prepared),
+        spec.promotion.confidence,
+    )
+    return promotion_gate(spec.promotion, comparison).passed
 
 
 def run_backtest(

@@ -55,7 +55,9 @@ def gather_model_state(
     return ModelState(
         as_of=max(monitored) if monitored else None,
         champion_version=serving.version,
-        champion_validation_score=serving.metrics.get(spec.promotion.metric),
+        # like for like: the mean daily metric on its held-out days, against recent days'
+        # mean (versions registered before it was recorded have none: no drop is measured)
+        champion_validation_score=serving.metrics.get(spec.promotion.mean_daily_key),
         drift_shares=drift,
         daily_performance=performance,
         labelled_rows_since_training=new_rows,

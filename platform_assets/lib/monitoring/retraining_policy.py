@@ -19,7 +19,7 @@ class ModelState:
 
     as_of: date | None  # the latest monitored day
     champion_version: str | None
-    champion_validation_score: float | None
+    champion_validation_score: float | None  # its mean daily metric on its held-out days
     drift_shares: dict[date, float] = field(default_factory=dict)  # since the champion served
     daily_performance: dict[date, float] = field(default_factory=dict)
     labelled_rows_since_training: int = 0
