@@ -16,6 +16,7 @@ import pytest
 from platform_assets.defs.automation.failure_alerts import WEBHOOK_ENV, run_failure_alerts
 from platform_assets.defs.automation.landing_sensor import landing_sensor
 from platform_assets.defs.automation.retraining_sensors import build_retraining_sensor
+from platform_assets.lib.ml import registry
 from platform_assets.lib.ml.spec import load_model_specs
 from platform_assets.lib.paths import DataPaths
 from platform_assets.lib.warehouse import connect
@@ -136,7 +137,6 @@ def test_daily_monitoring_writes_drift_performance_and_a_report_counting_unseen_
 def test_the_reference_is_every_flight_of_the_held_out_days_and_drift_names_what_it_skips(
     monitored,
 ):
-    from platform_assets.lib.ml import registry
     from platform_assets.lib.monitoring.drift import configured_drift_settings
 
     with connect(monitored.paths.warehouse, read_only=True) as connection:
@@ -169,6 +169,38 @@ def test_the_reference_is_every_flight_of_the_held_out_days_and_drift_names_what
         skipped = {column for d, column, _ in untested if d == day}
         assert {column for d, column in tested if d == day} | skipped == set(features)
     assert all("values in" in reason for *_, reason in untested)
+
+
+def test_the_backtest_measures_a_days_drift_as_monitoring_does(monitored):
+    """The backtest's first model is trained like the platform's v1 (cutoff 2013-02-03): the
+    same reference from the same held-out flights, and the same drift of each later day."""
+    from platform_assets.lib.monitoring.backtest import run_backtest, with_policy
+    from platform_assets.lib.monitoring.drift import configured_drift_settings
+
+    spec = load_model_specs()["delay_classifier"]
+    quiet = with_policy(spec, drift_share_at_least=2.0)  # never retrains: one served model
+    with connect(monitored.paths.warehouse, read_only=True) as connection:
+        features = registry.get_version(connection, spec.name, "v1").params["features"]
+        result = run_backtest(
+            connection,
+            spec,
+            features,
+            "signal",
+            date.fromisoformat(MONITORED[0]),
+            date.fromisoformat(MONITORED[-1]),
+            quiet,
+            configured_drift_settings(),
+        )
+        monitored_shares = dict(
+            connection.execute(
+                "SELECT partition_date, value FROM monitoring.drift "
+                "WHERE metric = 'drift_share' AND model_version = 'v1' AND NOT in_sample"
+            ).fetchall()
+        )
+    assert result.retrains == []
+    assert sorted(result.drift_shares) == sorted(monitored_shares) and len(monitored_shares) == 3
+    for day, share in monitored_shares.items():
+        assert result.drift_shares[day] == pytest.approx(share, abs=1e-12), day
 
 
 def _write_policy(path: Path, drift_share_at_least: float) -> None:
@@ -287,8 +319,10 @@ def test_a_failed_run_is_recorded_and_posted_to_the_webhook(data_paths, instance
 
 def test_each_excluded_drift_column_takes_one_value_per_day(feature_warehouse):
     from platform_assets.lib.monitoring.drift import configured_drift_settings
+    from platform_assets.lib.settings import DEFAULT_MODELS_FILE
 
-    excluded = [column for column, _ in configured_drift_settings().excluded_columns]
+    shipped = configured_drift_settings(DEFAULT_MODELS_FILE)
+    excluded = [column for column, _ in shipped.excluded_columns]
     assert {"month", "day_of_week"} <= set(excluded)
     with connect(feature_warehouse, read_only=True) as connection:
         for column in excluded:

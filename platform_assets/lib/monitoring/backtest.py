@@ -3,8 +3,10 @@
 Each policy starts from the same first model (trained on the days before the first
 backtest day) and serves every day in turn. A retrain fits a candidate on the window
 ending that day and replaces the served model only if the promotion gate passes, as in the
-platform. The signal-driven policy decides with the same `decide` function as the sensor,
-on drift computed with the same Evidently settings. Plain Python on the feature table.
+platform. The functions are the platform's own: the reference drawn from held-out days
+(`held_out_population`), the day's drift (`feature_drift`, exclusions included), the gate
+(`compare_daily` and `promotion_gate`) and the decision (`decide`). Plain Python on the
+feature table.
 """
 
 from __future__ import annotations
@@ -45,10 +47,12 @@ class ServedModel:
 
 @dataclass
 class BacktestResult:
-    """Daily metric of the served model, and the retrains (day, reason, promoted or not)."""
+    """Daily metric and drift share of the served model, and the retrains (day, reason,
+    promoted or not)."""
 
     policy: str
     daily: dict[date, float] = field(default_factory=dict)
+    drift_shares: dict[date, float] = field(default_factory=dict)  # of the served model
     retrains: list[tuple[date, str, bool]] = field(default_factory=list)
 
     @property
@@ -110,19 +114,25 @@ def run_backtest(
     drift_settings=None,
 ) -> BacktestResult:
     """Serve first_day..last_day under one policy: 'never', 'monthly' or 'signal'."""
-    from platform_assets.lib.monitoring.drift import column_types, data_drift
+    from platform_assets.lib.monitoring.drift import feature_drift
 
     result = BacktestResult(policy_name)
     served = _fit(connection, spec, features, first_day - timedelta(days=1))
+    # every flight, as monitoring reads a day: drift over all of them, performance over the
+    # labelled ones
     year = read_feature_rows(
-        connection, features, first_day, last_day, spec.target, spec.prediction_lead_minutes
+        connection,
+        [*features, spec.target],
+        first_day,
+        last_day,
+        lead_minutes=spec.prediction_lead_minutes,
     )
-    numeric, categorical = column_types(served.reference, features)
     drift_shares: dict[date, float] = {}
     served_performance: dict[date, float] = {}
     last_retrain: date | None = None
     new_rows = 0
-    for day, rows in year.groupby(year["flight_date"].dt.date):
+    for day, flights in year.groupby(year["flight_date"].dt.date):
+        rows = flights[flights[spec.target].notna()]
         prediction = predict(spec.task, served.pipeline, prepare_features(rows, features))
         y_true = target_values(spec, rows)
         if spec.task == "binary_classification" and y_true.nunique() < 2:
@@ -135,8 +145,8 @@ def run_backtest(
         if policy_name == "monthly":
             reason = "end of a month" if (day + timedelta(days=1)).day == 1 else None
         else:
-            drift = data_drift(served.reference, rows, numeric, categorical, drift_settings)
-            drift_shares[day] = drift.drift_share
+            drift = feature_drift(served.reference, flights, features, drift_settings)
+            drift_shares[day] = result.drift_shares[day] = drift.drift_share
             state = ModelState(
                 as_of=day,
                 champion_version="served",

@@ -77,11 +77,9 @@ def monitor_day(spec: ModelSpec, served: ServedVersion, day_rows, settings):
     """
     from platform_assets.lib.ml.evaluation import score
     from platform_assets.lib.ml.training import target_values
-    from platform_assets.lib.monitoring.drift import column_types, data_drift, prediction_drift
+    from platform_assets.lib.monitoring.drift import feature_drift, prediction_drift
 
-    tested = settings.tested_columns(served.features)
-    numeric, categorical = column_types(served.reference, tested)
-    drift = data_drift(served.reference, day_rows, numeric, categorical, settings)
+    drift = feature_drift(served.reference, day_rows, served.features, settings)
     scores_drift = prediction_drift(served.reference_scores, day_rows["score"], settings)
     rows = len(day_rows)
     drift_rows = [

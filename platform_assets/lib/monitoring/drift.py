@@ -164,6 +164,15 @@ def _why_untested(reference: pd.Series, current: pd.Series) -> str | None:
     return None
 
 
+def feature_drift(
+    reference: pd.DataFrame, current: pd.DataFrame, features: Sequence[str], settings
+) -> DriftResult:
+    """A model's feature drift on one day, as monitoring and the backtest both measure it:
+    its features but the excluded ones, each compared by the method of its type."""
+    numeric, categorical = column_types(reference, settings.tested_columns(features))
+    return data_drift(reference, current, numeric, categorical, settings)
+
+
 def prediction_drift(
     reference_scores: Sequence[float] | np.ndarray,
     current_scores: Sequence[float] | np.ndarray,
