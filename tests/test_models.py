@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from platform_assets.cli.demo import counts_as_failed
 from platform_assets.lib.features.catalog import FeatureCatalog
 from platform_assets.lib.ml import registry
 from platform_assets.lib.ml.features import LeakageError, resolve_features
@@ -145,6 +146,7 @@ def test_train_evaluate_promote_and_predict_then_a_worse_candidate_is_kept_out(
     assert "ml__delay_classifier__evaluation" in started
     assert "ml__delay_classifier__champion" not in started
     assert not worse.success
+    assert not counts_as_failed(worse)  # a refusal is not a failure in the year's summary
     with connect(ml_data_paths.warehouse, read_only=True) as connection:
         assert registry.champion(connection, "delay_classifier").version == "v1"
         assert registry.get_version(connection, "delay_classifier", "v2").alias == "candidate"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from platform_assets.cli.demo import counts_as_failed
 from platform_assets.defs.transform.dbt_models import DBT_PROJECT_DIR
 from platform_assets.lib.warehouse import connect
 from tests.helpers import materialize_range, platform_assets, replay_days
@@ -150,6 +151,7 @@ def test_a_failed_dbt_test_fails_the_run_and_keeps_its_dbt_folder_to_inspect(dat
     checks = result.get_asset_check_evaluations()
     failed = [check.check_name for check in checks if not check.passed]
     assert any("weather_coverage" in name for name in failed), failed
+    assert counts_as_failed(result)  # the year's summary counts it
     # No day of the failed build counts as materialized: automation must not carry it on.
     materialized = instance.get_materialized_partitions(FEATURES)
     assert materialized == set(), materialized
