@@ -115,6 +115,7 @@ def test_daily_monitoring_writes_drift_performance_and_a_report_counting_unseen_
     assert result.success
     metadata = result.get_asset_materialization_events()[-1].materialization.metadata
     assert metadata["in_sample_days"].value == 1
+    assert "drift_share" not in metadata  # the run's only day is in sample: nothing shown
     marked = {(d.isoformat(), flag) for d, *_, flag in _monitoring_rows(paths)}
     assert marked == {(day, True)} | {(d, False) for d in MONITORED}
 

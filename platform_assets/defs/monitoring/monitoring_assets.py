@@ -55,10 +55,14 @@ def build_monitoring_asset(
                 )
             except NoPredictionsError as error:
                 raise dg.Failure(str(error)) from error
+        # the drift share of the last day out of sample: an in-sample day is never shown
+        counted = (
+            {} if summary.last_drift_share is None else {"drift_share": summary.last_drift_share}
+        )
         return dg.MaterializeResult(
             metadata={
                 "days": len(days),
-                "drift_share": summary.last_drift_share,
+                **counted,
                 "report": dg.MetadataValue.path(str(summary.report)),
                 "recent_days": dg.MetadataValue.md(summary.recent_days),
                 "served_versions": dg.MetadataValue.json(summary.served_versions),

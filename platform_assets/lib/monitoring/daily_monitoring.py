@@ -39,11 +39,12 @@ class NoPredictionsError(ValueError):
 
 @dataclass(frozen=True)
 class MonitoringSummary:
-    """What a monitoring run shows its user: the last day's drift share and report, the recent
+    """What a monitoring run shows its user: the last counted day's drift share, the last day's
+    report, the recent
     history as a markdown plot, the versions that served the days, and the days that were
     inside their version's training window."""
 
-    last_drift_share: float
+    last_drift_share: float | None  # of the last day out of sample; None if there was none
     report: Path
     recent_days: str
     served_versions: list[str]
@@ -188,21 +189,21 @@ def monitor_days(
             f"materialize ml/{spec.name}/predictions for these days first."
         )
     untested = pd.DataFrame(untested_rows, columns=UNTESTED_COLUMNS)
-    for table, rows in (
+    for table, frame in (
         ("drift", pd.concat(drift_frames)),
         ("performance", pd.concat(performance_frames)),
         ("untested_columns", untested),
     ):
-        replace_daily_rows(connection, table, spec.name, first_day, last_day, rows)
+        replace_daily_rows(connection, table, spec.name, first_day, last_day, frame)
     report = save_report_html(
         served_cache[version_name].reference,
         day_rows,
         drift,
         reports / spec.name / f"{day.isoformat()}.html",
     )
-    latest = pd.concat(drift_frames).query("metric == @DRIFT_SHARE")["value"].iloc[-1]
+    counted = pd.concat(drift_frames).query("metric == @DRIFT_SHARE and not in_sample")
     return MonitoringSummary(
-        last_drift_share=float(latest),
+        last_drift_share=float(counted["value"].iloc[-1]) if len(counted) else None,
         report=report,
         recent_days=history_plot(connection, spec, last_day),
         served_versions=sorted(served_cache),
