@@ -24,7 +24,6 @@ from platform_assets.defs.ml.model_keys import (
 )
 from platform_assets.defs.resources import WAREHOUSE_WRITER_POOL, PlatformData
 from platform_assets.defs.transform.dbt_models import FEATURE_TABLE_KEY
-from platform_assets.lib.features.retrieval import read_feature_rows
 from platform_assets.lib.landing import is_day_name
 from platform_assets.lib.ml.features import latest_labelled_day, resolve_features
 from platform_assets.lib.ml.spec import ModelSpec
@@ -82,8 +81,8 @@ def build_training_set_asset(spec: ModelSpec) -> dg.AssetsDefinition:
         from platform_assets.lib.ml.training import (
             TrainingWindow,
             data_fingerprint,
-            held_out_population,
             reference_sample,
+            window_rows,
         )
         from platform_assets.lib.ml.training_set import save_training_set
 
@@ -95,16 +94,8 @@ def build_training_set_asset(spec: ModelSpec) -> dg.AssetsDefinition:
                 run_spec.training_window_days,
                 run_spec.validation_days,
             )
-            frame = read_feature_rows(
-                connection,
-                features,
-                window.start,
-                window.end,
-                spec.target,
-                lead_minutes=spec.prediction_lead_minutes,
-            )
-            population = held_out_population(
-                connection, features, window, spec.prediction_lead_minutes
+            frame, population = window_rows(
+                connection, features, spec.target, window, spec.prediction_lead_minutes
             )
         fingerprint = data_fingerprint(frame, [*features, spec.target])
         description = {

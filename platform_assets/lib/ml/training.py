@@ -146,18 +146,22 @@ REFERENCE_SAMPLE_ROWS = 5000
 REFERENCE_KEYS = ["flight_id", "flight_date"]
 
 
-def held_out_population(connection, features: list[str], window: TrainingWindow, lead_minutes):
-    """Every flight of the window's held-out days, labelled or not, as known at the lead.
+def window_rows(connection, features: list[str], label: str, window: TrainingWindow, lead_minutes):
+    """The window's flights, read once, as known at the lead: (the labelled ones, to fit and
+    validate on; every flight of the held-out days, labelled or not).
 
-    A version's drift reference is drawn from it: monitoring compares each later day's
-    flights (all of them, labels or none) with flights of the same kind that the version
-    was not fitted on, so a shift means the data moved, not that fitted rows look familiar.
+    A version's drift reference is drawn from the second: monitoring compares each later
+    day's flights (all of them, labels or none) with flights of the same kind that the
+    version was not fitted on, so a shift means the data moved, not that fitted rows look
+    familiar.
     """
     from platform_assets.lib.features.retrieval import read_feature_rows
 
-    return read_feature_rows(
-        connection, features, window.validation_start, window.end, lead_minutes=lead_minutes
+    flights = read_feature_rows(
+        connection, [*features, label], window.start, window.end, lead_minutes=lead_minutes
     )
+    labelled = flights[flights[label].notna()].reset_index(drop=True)
+    return labelled, flights[is_held_out(flights, window)]
 
 
 def reference_sample(population: pd.DataFrame, features: list[str]) -> pd.DataFrame:

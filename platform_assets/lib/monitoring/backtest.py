@@ -4,7 +4,7 @@ Each policy starts from the same first model (trained on the days before the fir
 backtest day) and serves every day in turn. A retrain fits a candidate on the window
 ending that day and replaces the served model only if the promotion gate passes, as in the
 platform. The functions are the platform's own: the reference drawn from held-out days
-(`held_out_population`), the day's drift (`feature_drift`, exclusions included), the gate
+(`window_rows`), the day's drift (`feature_drift`, exclusions included), the gate
 (`compare_daily` and `promotion_gate`) and the decision (`decide`). Plain Python on the
 feature table.
 """
@@ -24,12 +24,12 @@ from platform_assets.lib.ml.evaluation import metric_value, predict, promotion_g
 from platform_assets.lib.ml.spec import ModelSpec, RetrainingPolicy
 from platform_assets.lib.ml.training import (
     TrainingWindow,
-    held_out_population,
     is_held_out,
     prepare_features,
     reference_sample,
     target_values,
     train,
+    window_rows,
 )
 from platform_assets.lib.monitoring.retraining_policy import ModelState, decide
 
@@ -62,8 +62,8 @@ class BacktestResult:
 
 def _fit(connection, spec: ModelSpec, features: list[str], cutoff: date) -> ServedModel:
     window = TrainingWindow.ending_at(cutoff, spec.training_window_days, spec.validation_days)
-    frame = read_feature_rows(
-        connection, features, window.start, window.end, spec.target, spec.prediction_lead_minutes
+    frame, population = window_rows(
+        connection, features, spec.target, window, spec.prediction_lead_minutes
     )
     trained = train(spec, frame, features, window)
     held_out = frame[is_held_out(frame, window)]
@@ -71,7 +71,6 @@ def _fit(connection, spec: ModelSpec, features: list[str], cutoff: date) -> Serv
     days = held_out["flight_date"].dt.date
     y_true = target_values(spec, held_out)
     validation = float(daily_metric(spec.promotion.metric, days, y_true, prediction).mean())
-    population = held_out_population(connection, features, window, spec.prediction_lead_minutes)
     reference = reference_sample(population, features)
     scores = predict(spec.task, trained.pipeline, prepare_features(reference, features))
     return ServedModel(trained.pipeline, cutoff, validation, reference, np.asarray(scores))
