@@ -2,7 +2,7 @@
 
 A real `dagster dev` (webserver and daemon) with the repo's `dagster.yaml` (Dagster's SQLite
 storage) and once with `dagster.postgres.yaml` (when PLATFORM_TEST_PG_URL names a server, as
-in CI). A 30-day backfill and a retrain are submitted the way the UI submits them while the
+in CI). A ten-day backfill and a retrain are submitted the way the UI submits them while the
 landing sensor starts its own ingest run: every run must succeed (no DuckDB lock failure,
 since every writer is in the `warehouse_writer` pool) and no row may be missing or doubled.
 """
@@ -26,7 +26,7 @@ from tests.test_dagster_dev import _query, running_dagster_dev
 
 TEST_MODELS = Path(__file__).with_name("models_for_tests.yaml")
 LANDED = ("2013-01-01", "2013-02-14")
-BACKFILL = ("2013-01-01", "2013-01-30")
+BACKFILL = ("2013-01-01", "2013-01-10")
 PG_URL = os.environ.get("PLATFORM_TEST_PG_URL")
 RUNS_TIMEOUT_SECONDS = 600
 UNFINISHED = {
@@ -196,11 +196,14 @@ def test_a_backfill_a_retrain_and_a_landing_run_at_once_all_succeed(
             assert not failed, [
                 (r.job_name, r.tags, _failure_messages(instance, r)) for r in failed
             ]
+            spans = [instance.get_run_record_by_id(run_id) for run_id in (backfill, retrain)]
             sensors = {state.instigator_name: state for state in instance.all_instigator_state()}
             storage = type(instance.run_storage).__name__
             landing_cursor = sensors["landing_sensor"].instigator_data.cursor
 
     assert len(runs) >= 3
+    # The backfill and the retrain were in flight at the same moment, not one after the other.
+    assert max(r.start_time for r in spans) < min(r.end_time for r in spans), spans
     assert storage == ("PostgresRunStorage" if "postgres" in instance_file else "SqliteRunStorage")
     assert landing_cursor, "the landing sensor kept no cursor in the instance"
     after = _row_counts(paths)
