@@ -2,7 +2,7 @@
 
 A real `dagster dev` (webserver and daemon) with the repo's `dagster.yaml` (Dagster's SQLite
 storage) and once with `dagster.postgres.yaml` (when PLATFORM_TEST_PG_URL names a server, as
-in CI). A ten-day backfill and a retrain are submitted the way the UI submits them while the
+in CI). A 30-day backfill and a retrain are submitted the way the UI submits them while the
 landing sensor starts its own ingest run: every run must succeed (no DuckDB lock failure,
 since every writer is in the `warehouse_writer` pool) and no row may be missing or doubled.
 """
@@ -26,7 +26,7 @@ from tests.test_dagster_dev import _query, running_dagster_dev
 
 TEST_MODELS = Path(__file__).with_name("models_for_tests.yaml")
 LANDED = ("2013-01-01", "2013-02-14")
-BACKFILL = ("2013-01-01", "2013-01-10")
+BACKFILL = ("2013-01-01", "2013-01-30")
 PG_URL = os.environ.get("PLATFORM_TEST_PG_URL")
 RUNS_TIMEOUT_SECONDS = 600
 UNFINISHED = {
