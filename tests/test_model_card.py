@@ -18,6 +18,7 @@ from sklearn.preprocessing import OrdinalEncoder
 from platform_assets.lib.demo_data import package_data_dir
 from platform_assets.lib.ml.daily_comparison import compare_daily
 from platform_assets.lib.ml.model_card import (
+    feature_groups,
     model_card_markdown,
     permutation_importance_table,
     worst_slices,
@@ -171,6 +172,42 @@ def test_permutation_importance_ranks_an_informative_feature_above_noise(classif
         classifier, held_out[FEATURES], held_out["is_delayed"], scoring="roc_auc", max_rows=3000
     )
     pd.testing.assert_frame_equal(table, again)
+
+
+def test_a_feature_views_columns_are_shuffled_together(train, held_out):
+    """Two noisy readings of the hour in one view: the model uses both, so shuffling one alone
+    understates what the view is worth while the other still tells the hour."""
+    from sklearn.inspection import permutation_importance
+
+    def with_copies(frame):
+        noise = np.random.default_rng(len(frame)).normal(scale=2.0, size=(2, len(frame)))
+        copied = frame[FEATURES].assign(clock__hour=frame["hour"] + noise[0])
+        return copied.drop(columns="hour").assign(clock__copy=frame["hour"] + noise[1])
+
+    numeric = ["clock__hour", "distance", "minute", "noise", "clock__copy"]
+    encoder = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1)
+    columns = ColumnTransformer(
+        [("categorical", encoder, CATEGORICAL), ("numeric", "passthrough", numeric)]
+    )
+    model = HistGradientBoostingClassifier(random_state=0, categorical_features=[0, 1])
+    pipeline = Pipeline([("columns", columns), ("model", model)])
+    pipeline.fit(with_copies(train), train["is_delayed"])
+    held = with_copies(held_out).sample(n=3000, random_state=0)
+    truth = held_out.loc[held.index, "is_delayed"]
+
+    groups = feature_groups(list(held.columns))
+    assert list(groups) == ["carrier", "origin", "distance", "minute", "noise", "clock:*"]
+    assert groups["clock:*"] == ["clock__hour", "clock__copy"]
+    table = permutation_importance_table(pipeline, held, truth, scoring="roc_auc")
+    one_at_a_time = permutation_importance(
+        pipeline, held, truth, scoring="roc_auc", n_repeats=3, random_state=0
+    ).importances_mean
+
+    importance = table.set_index("feature")["importance_mean"]
+    assert sorted(importance.index) == sorted(groups)
+    alone = dict(zip(held.columns, one_at_a_time, strict=True))
+    assert importance["clock:*"] > max(alone["clock__hour"], alone["clock__copy"]) + 0.005
+    assert importance["noise"] == pytest.approx(alone["noise"], abs=0.01)
 
 
 def test_worst_slices_respects_min_rows_and_orders_by_error(held_out, probabilities):

@@ -24,6 +24,19 @@ if TYPE_CHECKING:
 TOP_IMPORTANT_FEATURES = 15
 
 
+def feature_groups(columns: Sequence[str]) -> dict[str, list[str]]:
+    """The columns that are shuffled together: one group per feature view, each own column alone.
+
+    A feature view's columns are named `view__feature` (lib/ml/features.py) and are named here
+    as the models file refers to the whole view, `view:*`.
+    """
+    groups: dict[str, list[str]] = {}
+    for column in columns:
+        view, separator, _ = column.partition("__")
+        groups.setdefault(f"{view}:*" if separator else column, []).append(column)
+    return groups
+
+
 def permutation_importance_table(
     pipeline: Pipeline,
     features: pd.DataFrame,
@@ -33,26 +46,39 @@ def permutation_importance_table(
     seed: int = 0,
     max_rows: int = 5000,
 ) -> pd.DataFrame:
-    """How much the score drops when each input column is shuffled: what drives the model.
+    """How much the score drops when a feature view (or an own column) is shuffled.
 
-    Works on the pipeline's raw input columns (before encoding), on a deterministic sample of
-    at most `max_rows` rows to bound the cost. Columns: feature, importance_mean,
-    importance_std, most important first.
+    A view's columns are shuffled together, with one permutation of the rows: they describe one
+    thing (the origin's last two hours, the plane's earlier departure) and are correlated, so
+    shuffling one while its siblings stay would understate the view. scikit-learn's
+    `permutation_importance` shuffles one column at a time; this is the same measure over groups,
+    at a third of its cost with the shipped feature set (17 groups, 51 columns). Works on the
+    pipeline's raw input columns (before encoding), on a deterministic sample of at most
+    `max_rows` rows. Columns: feature, importance_mean, importance_std, most important first.
     """
-    from sklearn.inspection import permutation_importance
+    from sklearn.metrics import check_scoring
 
     truth = np.asarray(target)
+    rng = np.random.default_rng(seed)
     if len(features) > max_rows:
-        rows = np.sort(np.random.default_rng(seed).choice(len(features), max_rows, replace=False))
+        rows = np.sort(rng.choice(len(features), max_rows, replace=False))
         features, truth = features.iloc[rows], truth[rows]
-    result = permutation_importance(
-        pipeline, features, truth, scoring=scoring, n_repeats=n_repeats, random_state=seed
-    )
+    scorer = check_scoring(pipeline, scoring=scoring)
+    baseline = scorer(pipeline, features, truth)
+    groups = feature_groups(list(features.columns))
+    drops = np.empty((len(groups), n_repeats))
+    for index, columns in enumerate(groups.values()):
+        for repeat in range(n_repeats):
+            order = rng.permutation(len(features))
+            shuffled = features.copy()
+            for column in columns:
+                shuffled[column] = features[column].iloc[order].set_axis(features.index)
+            drops[index, repeat] = baseline - scorer(pipeline, shuffled, truth)
     table = pd.DataFrame(
         {
-            "feature": features.columns,
-            "importance_mean": result.importances_mean,
-            "importance_std": result.importances_std,
+            "feature": list(groups),
+            "importance_mean": drops.mean(axis=1),
+            "importance_std": drops.std(axis=1),
         }
     )
     return table.sort_values("importance_mean", ascending=False, ignore_index=True)
@@ -154,8 +180,11 @@ def model_card_markdown(
             metric_rows,
         ),
         "## What drives the candidate",
-        "Permutation importance: how much the score drops when a column's values are shuffled.",
-        markdown_table(["feature", "importance (mean)", "importance (std)"], importance_rows),
+        "Permutation importance: how much the score drops when a feature view's columns (or an "
+        "own column) are shuffled together.",
+        markdown_table(
+            ["feature or view", "importance (mean)", "importance (std)"], importance_rows
+        ),
         "## Where it errs most",
         markdown_table(["column", "value", "rows", "mean error"], slice_rows)
         if slice_rows
