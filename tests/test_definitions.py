@@ -10,7 +10,7 @@ from pathlib import Path
 import dagster as dg
 
 from platform_assets.definitions import defs
-from platform_assets.defs.transform.dbt_models import dbt_window_vars
+from platform_assets.defs.transform.dbt_models import dbt_window_environment
 
 FEATURES = dg.AssetKey(["marts", "flight_features"])
 
@@ -51,10 +51,10 @@ def test_dbt_tests_are_asset_checks_including_our_own_generic_tests():
     assert any(name.startswith("unique_") for name in check_names)
 
 
-def test_partitioned_dbt_runs_get_the_window_as_vars():
-    assert dbt_window_vars([date(2013, 1, 1), date(2013, 1, 2), date(2013, 1, 3)]) == {
-        "min_date": "2013-01-01",
-        "max_date": "2013-01-03",
+def test_partitioned_dbt_runs_get_the_window_in_their_environment():
+    assert dbt_window_environment([date(2013, 1, 1), date(2013, 1, 2), date(2013, 1, 3)]) == {
+        "PLATFORM_MIN_DATE": "2013-01-01",
+        "PLATFORM_MAX_DATE": "2013-01-03",
     }
 
 

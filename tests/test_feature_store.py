@@ -53,8 +53,12 @@ def _flights_at(connection, day: date, lead: int = LEAD) -> pd.DataFrame:
 
 def _dbt_rebuild(paths: DataPaths, models: str, day: date) -> None:
     """Rebuild some feature views for one day with the real dbt, as a day's run does."""
-    window = json.dumps({"min_date": day.isoformat(), "max_date": day.isoformat()})
-    environment = {**os.environ, "PLATFORM_DATA_DIR": str(paths.root)}
+    environment = {
+        **os.environ,
+        "PLATFORM_DATA_DIR": str(paths.root),
+        "PLATFORM_MIN_DATE": day.isoformat(),
+        "PLATFORM_MAX_DATE": day.isoformat(),
+    }
     # a target folder of its own: dbt_project/target/manifest.json is the one other runs read
     subprocess.run(
         [
@@ -63,8 +67,6 @@ def _dbt_rebuild(paths: DataPaths, models: str, day: date) -> None:
             "--quiet",
             "--select",
             models,
-            "--vars",
-            window,
             "--profiles-dir",
             ".",
             "--target-path",

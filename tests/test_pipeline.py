@@ -92,6 +92,18 @@ def test_real_days_reach_the_feature_table_and_a_rerun_changes_nothing(data_path
     assert again.success
     assert _snapshot(data_paths) == before
 
+    # a day's run replaces that day only: a day outside its window stays as it was (here, gone)
+    with connect(data_paths.warehouse) as connection:
+        connection.execute("DELETE FROM marts.flight_features WHERE flight_date = '2013-01-01'")
+    assert materialize_range(ASSETS, data_paths, instance, "2013-01-02", "2013-01-02").success
+    with connect(data_paths.warehouse, read_only=True) as connection:
+        after = dict(
+            connection.execute(
+                "SELECT flight_date::VARCHAR, count(*) FROM marts.flight_features GROUP BY ALL"
+            ).fetchall()
+        )
+    assert after == {day: rows for day, rows in per_day.items() if day != "2013-01-01"}
+
 
 def test_a_full_year_backfill_is_one_run_and_keeps_every_flight(data_paths):
     """On an in-memory instance: what is tested is the warehouse, and the year's run writes

@@ -1,7 +1,12 @@
 {#
-  The processing window of the flight_features mart, from the vars min_date / max_date
-  (inclusive 'YYYY-MM-DD' strings). Either may be unset (null / empty): the window is then
-  open on that side; both unset = all dates.
+  The processing window of the incremental models, from the environment variables
+  PLATFORM_MIN_DATE / PLATFORM_MAX_DATE (inclusive 'YYYY-MM-DD' strings). Either may be unset
+  or empty: the window is then open on that side; both unset = all dates.
+
+  Environment variables, not --vars, and read only when executing: dbt keeps the hash of the
+  --vars in its saved parse state and parses the whole project again whenever they change, so
+  each day's run would pay a full parse; an env_var read only at execution leaves the parse
+  state alone (the window never changes what a model refers to or how it is configured).
 
   date_window_bounds()            -> {'min_date': 'YYYY-MM-DD' or none, 'max_date': ... }
   date_window_predicate(column)   -> SQL predicate on a DATE column ("true" when no window)
@@ -15,20 +20,20 @@
 {% macro date_window_bounds() -%}
     {%- set bounds = {} -%}
     {%- for name in ['min_date', 'max_date'] -%}
-        {%- set raw_value = var(name, none) -%}
-        {%- if raw_value is none or (raw_value | string | trim) in ['', 'None', 'none', 'null'] -%}
+        {%- set raw_value = env_var('PLATFORM_' ~ name | upper, '') if execute else '' -%}
+        {%- if (raw_value | trim) == '' -%}
             {%- do bounds.update({name: none}) -%}
         {%- else -%}
-            {%- set text = raw_value | string | trim -%}
+            {%- set text = raw_value | trim -%}
             {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', text) -%}
-                {{ exceptions.raise_compiler_error("var '" ~ name ~ "' must be a 'YYYY-MM-DD' date, got: " ~ text) }}
+                {{ exceptions.raise_compiler_error("PLATFORM_" ~ name | upper ~ " must be a 'YYYY-MM-DD' date, got: " ~ text) }}
             {%- endif -%}
             {%- do modules.datetime.datetime.strptime(text, '%Y-%m-%d') -%}
             {%- do bounds.update({name: text}) -%}
         {%- endif -%}
     {%- endfor -%}
     {%- if bounds['min_date'] and bounds['max_date'] and bounds['min_date'] > bounds['max_date'] -%}
-        {{ exceptions.raise_compiler_error("min_date " ~ bounds['min_date'] ~ " is after max_date " ~ bounds['max_date']) }}
+        {{ exceptions.raise_compiler_error("PLATFORM_MIN_DATE " ~ bounds['min_date'] ~ " is after PLATFORM_MAX_DATE " ~ bounds['max_date']) }}
     {%- endif -%}
     {{ return(bounds) }}
 {%- endmacro %}

@@ -1,10 +1,10 @@
 {#
   Custom incremental strategy "replace_window" (config incremental_strategy='replace_window',
   window_column='<date column>'). In one transaction: delete every target row whose
-  window_column is inside the vars window (date_window_predicate), then insert the freshly
+  window_column is inside the run's window (date_window_predicate), then insert the freshly
   built rows (the model selects exactly the same window). Re-running a window is idempotent,
   and days of the window that no longer produce rows are emptied, never left stale.
-  Without vars the window is "all dates": the whole table is replaced.
+  Without a window (macros/date_window.sql) it is "all dates": the whole table is replaced.
 #}
 {% macro get_incremental_replace_window_sql(arg_dict) -%}
     {%- set target = arg_dict['target_relation'] -%}

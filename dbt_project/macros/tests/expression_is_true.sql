@@ -1,7 +1,7 @@
 {#
   Every row satisfies the SQL boolean expression (rows where it is false or NULL fail).
   column_name is accepted (column-level use) but the expression must name columns itself.
-  Optional date_column restricts the check to the min_date/max_date vars window.
+  Optional date_column restricts the check to the run's window (macros/date_window.sql).
 #}
 {% test expression_is_true(model, expression, date_column=none, column_name=none) %}
 select *

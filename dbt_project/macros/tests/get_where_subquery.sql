@@ -2,8 +2,8 @@
   Override of dbt's get_where_subquery (used by every generic test to apply its `where`
   config). Test configs in .yml cannot call project macros, so a `where` may contain the
   placeholder __date_window(<date column>)__, replaced at run time by
-  date_window_predicate('<date column>'): the test then checks only the min_date/max_date
-  vars window (all rows when the vars are unset).
+  date_window_predicate('<date column>'): the test then checks only the run's window
+  (macros/date_window.sql; all rows when it is unset).
 #}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}

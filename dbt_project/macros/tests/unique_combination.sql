@@ -1,7 +1,7 @@
 {#
   The combination of combination_of_columns is unique in the model (NULLs compare as a value).
   Returns each duplicated combination with its count. Optional date_column restricts the check
-  to the min_date/max_date vars window.
+  to the run's window (macros/date_window.sql).
 #}
 {% test unique_combination(model, combination_of_columns, date_column=none) %}
 select

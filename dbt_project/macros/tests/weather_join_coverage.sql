@@ -1,7 +1,7 @@
 {#
   Per day (date_column), the share of rows whose column_name is not null must be at least
   min_share. Returns the days below the share (so the test fails on them).
-  Window-aware: only the days inside the min_date/max_date vars window are checked.
+  Window-aware: only the days inside the run's window (macros/date_window.sql) are checked.
 
   Optional horizon (to tell "the join is broken" from "the source has no data yet"): when
   timestamp_column, horizon_model and horizon_column are given, only rows with

@@ -10,8 +10,8 @@
 -- from the timetable, before any prediction time) and its labels, kept apart. Everything that
 -- changes with time (the origin's live state and weather, histories, the plane's day) comes
 -- from the feature views in models/features, retrieved as of each model's prediction time.
--- Processes the flight_date window given by the vars min_date / max_date (all dates when
--- unset) and replaces exactly that window (strategy replace_window,
+-- Processes the flight_date window given by PLATFORM_MIN_DATE / PLATFORM_MAX_DATE in dbt's
+-- environment (all dates when unset) and replaces exactly that window (strategy replace_window,
 -- macros/incremental_replace_window.sql).
 
 with flights as (

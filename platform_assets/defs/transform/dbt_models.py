@@ -4,8 +4,9 @@ Views hold no data, so they are built once (and again when their SQL changes); t
 feature tables (plane, destination airport) follow their raw tables. A day's run touches only
 the incremental tables (the feature table and the time-based feature views): the cost of a
 day does not grow with history, and a year's backfill records one materialization per day
-per table. A run covers a whole range (a year's backfill is one `dbt build`), passed as
-`--vars`; each incremental table replaces exactly those days. dbt tests become asset checks.
+per table. A run covers a whole range (a year's backfill is one `dbt build`), passed in the
+environment of dbt (macros/date_window.sql says why not as `--vars`); each incremental table
+replaces exactly those days. dbt tests become asset checks.
 Each incremental table's partition also gets its row count and a column profile, computed
 after dbt has exited.
 """
@@ -15,6 +16,7 @@ import os
 import shutil
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from functools import cache, cached_property
 from pathlib import Path
@@ -42,9 +44,9 @@ if not dbt_project.manifest_path.exists():
     )
 
 
-def dbt_window_vars(days: list[date]) -> dict[str, str]:
-    """The `--vars` that select a run's days in the incremental models (inclusive bounds)."""
-    return {"min_date": days[0].isoformat(), "max_date": days[-1].isoformat()}
+def dbt_window_environment(days: list[date]) -> dict[str, str]:
+    """The environment that selects a run's days in the incremental models (inclusive bounds)."""
+    return {"PLATFORM_MIN_DATE": days[0].isoformat(), "PLATFORM_MAX_DATE": days[-1].isoformat()}
 
 
 def _partition_metadata(
@@ -74,11 +76,28 @@ def _window_columns() -> dict[dg.AssetKey, str]:
     }
 
 
+@contextmanager
+def _environment(variables: dict[str, str]) -> Iterator[None]:
+    """These variables set while dbt's process starts, then the step's environment as it was:
+    steps that share a process (the in-process executor) must not inherit a run's window."""
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name)
+            else:
+                os.environ[name] = value
+
+
 def _run_dbt_build(
     context: dg.AssetExecutionContext,
     dbt: DbtCliResource,
     platform_data: PlatformData,
-    extra_arguments: list[str],
+    arguments: list[str],
+    window: dict[str, str] | None = None,
 ) -> Iterator:
     """`dbt build` of the selected models and their tests; its events, yielded once dbt exits.
 
@@ -87,11 +106,13 @@ def _run_dbt_build(
     materialized, so automation does not carry its days downstream. Each invocation writes
     a folder under dbt_project/target (manifest, compiled SQL, run results: about 2 MB, so a
     year of daily runs left 1.5 GB): a successful build's folder is removed, a failed one
-    kept to inspect.
+    kept to inspect. `window` is the environment of an incremental run's days; dbt without it
+    builds every day.
     """
     # dbt runs in the project folder: give it the data root as an absolute path.
     os.environ["PLATFORM_DATA_DIR"] = str(platform_data.paths.root)
-    invocation = dbt.cli(["build", *extra_arguments], context=context, raise_on_error=False)
+    with _environment(window or {}):
+        invocation = dbt.cli(["build", *arguments], context=context, raise_on_error=False)
     events = list(invocation.stream())
     if not invocation.is_successful():
         yield from (event for event in events if isinstance(event, CHECK_RESULTS))
@@ -142,8 +163,8 @@ def build_dbt_daily_tables(partitions: dg.PartitionsDefinition) -> dg.AssetsDefi
         """The incremental tables, built for the run's days only."""
         days = partition_days(context)
         # Events are held until dbt exits: the profile reads the warehouse file dbt was writing.
-        window = ["--vars", json.dumps(dbt_window_vars(days))]
-        for event in _run_dbt_build(context, dbt, platform_data, window):
+        window = dbt_window_environment(days)
+        for event in _run_dbt_build(context, dbt, platform_data, [], window):
             if isinstance(event, dg.Output):
                 key = context.asset_key_for_output(event.output_name)
                 table = ".".join(key.path)
