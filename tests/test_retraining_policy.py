@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import numpy as np
 import pytest
 
 from platform_assets.lib.ml.spec import RetrainingPolicy
-from platform_assets.lib.monitoring.retraining_policy import ModelState, decide
+from platform_assets.lib.monitoring.retraining_policy import ModelState, decide, page_hinkley
 
 AS_OF = date(2013, 6, 30)
 POLICY = RetrainingPolicy(
@@ -100,3 +101,21 @@ def test_the_first_model_is_trained_once_a_full_window_exists():
     ready = _state(champion_version=None, champion_validation_score=None)
     decision = decide(POLICY, True, ready)
     assert decision.triggered and "first model" in decision.reason
+
+
+def test_page_hinkley_climbs_with_a_lasting_fall_and_not_with_noise():
+    rng = np.random.default_rng(0)
+    steady = list(0.70 + rng.normal(scale=0.03, size=60))
+    fallen = steady[:30] + [value - 0.08 for value in steady[30:]]
+    # by hand: 0.7, 0.6 -> mean 0.65, shortfall 0.05 - delta 0.01 = 0.04 above the lowest (0)
+    assert page_hinkley([0.7, 0.6], 0.01, True) == pytest.approx(0.04)
+    assert page_hinkley([25.0, 30.0], 0.5, False) == pytest.approx(2.0)  # MAE: higher is worse
+    assert page_hinkley(steady, 0.01, True) < 0.1
+    assert page_hinkley(fallen, 0.01, True) > 0.5
+    assert page_hinkley([value + 0.2 for value in steady], 0.01, True) < 0.1  # a rise: no alarm
+
+    policy = RetrainingPolicy(page_hinkley_threshold=0.3, page_hinkley_delta=0.01)
+    alarm = decide(policy, True, _state(daily_performance=_days(fallen)))
+    assert alarm.triggered and "Page-Hinkley" in alarm.reason
+    assert alarm.numbers["page_hinkley"] == pytest.approx(page_hinkley(fallen, 0.01, True))
+    assert not decide(policy, True, _state(daily_performance=_days(steady))).triggered

@@ -75,6 +75,11 @@ class RetrainingPolicy:
     performance_drop_of: float | None = None  # against the champion's validation score
     performance_window_days: int = 7
     new_labelled_rows: int | None = None
+    # Page-Hinkley change detection on the champion's daily metric since it served
+    # (retraining_policy.page_hinkley): `page_hinkley_threshold` is the rise of the cumulative
+    # shortfall that signals, `page_hinkley_delta` the shortfall a day may have without counting
+    page_hinkley_threshold: float | None = None
+    page_hinkley_delta: float = 0.0
     cooldown_days: int = 7
 
 
@@ -93,6 +98,9 @@ class ModelSpec:
     params: dict[str, Any] = field(default_factory=dict)
     training_window_days: int = 90
     validation_days: int = 14
+    # Older flights of the window weigh less in fitting: a flight this many days older than the
+    # held-out days counts half as much (None: every flight counts the same).
+    recency_half_life_days: float | None = None
     # How long before the scheduled departure the prediction is made: every feature is the
     # value known then.
     prediction_lead_minutes: int = 60
@@ -162,6 +170,7 @@ def _parse_model(name: str, entry: dict[str, Any], source: Path) -> ModelSpec:
         params=dict(estimator.get("params") or {}),
         training_window_days=int(entry.get("training_window_days", 90)),
         validation_days=int(entry.get("validation_days", 14)),
+        recency_half_life_days=_half_life(entry.get("recency_half_life_days"), fail),
         prediction_lead_minutes=lead,
         promotion=PromotionRule(
             metric=metric,
@@ -178,6 +187,17 @@ def _parse_model(name: str, entry: dict[str, Any], source: Path) -> ModelSpec:
     if not 0 < spec.promotion.confidence < 1:
         raise fail("promotion.confidence must be between 0 and 1 (for example 0.8).")
     return spec
+
+
+def _half_life(value: Any, fail) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise fail(
+            f"recency_half_life_days must be a positive number of days (the age at which a "
+            f"flight weighs half as much in fitting), or left out; found {value!r}."
+        )
+    return float(value)
 
 
 def _parse_retraining(entry: dict[str, Any], fail) -> RetrainingPolicy:

@@ -128,13 +128,27 @@ def train(
             f"{window.validation_start}: materialize more days of marts/flight_features."
         )
     pipeline = build_pipeline(spec, train_rows, features, spec.params)
-    pipeline.fit(prepare_features(train_rows, features), target_values(spec, train_rows))
+    weights = recency_weights(train_rows, window, spec.recency_half_life_days)
+    pipeline.fit(
+        prepare_features(train_rows, features),
+        target_values(spec, train_rows),
+        **({} if weights is None else {"model__sample_weight": weights}),
+    )
     return TrainedModel(
         pipeline=pipeline,
         train_rows=len(train_rows),
         validation_rows=len(frame) - len(train_rows),
         duration_seconds=time.perf_counter() - started,
     )
+
+
+def recency_weights(frame: pd.DataFrame, window: TrainingWindow, half_life_days: float | None):
+    """Each row's weight in fitting, halving every `half_life_days` of age before the held-out
+    days; None when the model weighs every row the same."""
+    if half_life_days is None:
+        return None
+    age = (pd.Timestamp(window.validation_start) - pd.to_datetime(frame["flight_date"])).dt.days
+    return (0.5 ** (age / half_life_days)).to_numpy()
 
 
 def is_held_out(frame: pd.DataFrame, window: TrainingWindow) -> pd.Series:

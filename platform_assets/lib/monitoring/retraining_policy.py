@@ -54,6 +54,24 @@ def _recent_performance(state: ModelState, days: int) -> float | None:
     return sum(window) / len(window) if window else None
 
 
+def page_hinkley(values: list[float], delta: float, higher_is_better: bool) -> float:
+    """The Page-Hinkley statistic of a fall in quality over `values`, oldest first.
+
+    Each day's shortfall from the running mean of the days so far (its excess, for an error
+    like MAE), less `delta`, is added up; the statistic is how far that sum stands above its
+    lowest point. A steady series keeps it near zero, a lasting fall makes it climb. Written
+    here rather than taken from `river`: the decision is a pure function recomputed from the
+    stored daily metric at every tick, and river's detectors keep state between updates.
+    """
+    mean = cumulative = lowest = 0.0
+    for count, value in enumerate(values, start=1):
+        mean += (value - mean) / count
+        shortfall = mean - value if higher_is_better else value - mean
+        cumulative += shortfall - delta
+        lowest = min(lowest, cumulative)
+    return cumulative - lowest
+
+
 def decide(
     policy: RetrainingPolicy, higher_is_better: bool, state: ModelState
 ) -> RetrainingDecision:
@@ -119,6 +137,15 @@ def decide(
                     f"performance dropped by {drop:.4f} against validation "
                     f"(limit {policy.performance_drop_of:g})"
                 )
+    if policy.page_hinkley_threshold is not None:
+        series = [value for _, value in sorted(state.daily_performance.items())]
+        statistic = page_hinkley(series, policy.page_hinkley_delta, higher_is_better)
+        numbers["page_hinkley"] = statistic
+        if statistic >= policy.page_hinkley_threshold:
+            signals.append(
+                f"Page-Hinkley {statistic:.4f} on the daily metric reached "
+                f"{policy.page_hinkley_threshold:g}"
+            )
     numbers["labelled_rows_since_training"] = state.labelled_rows_since_training
     if (
         policy.new_labelled_rows is not None
