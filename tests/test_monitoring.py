@@ -172,14 +172,19 @@ def test_the_reference_is_every_flight_of_the_held_out_days_and_drift_names_what
     assert all("values in" in reason for *_, reason in untested)
 
 
-def test_the_backtest_measures_a_days_drift_as_monitoring_does(monitored):
+def test_the_backtest_measures_drift_and_decides_the_gate_as_the_platform_does(monitored):
     """The backtest's first model is trained like the platform's v1 (cutoff 2013-02-03): the
-    same reference from the same held-out flights, and the same drift of each later day."""
+    same reference from the same held-out flights, the same drift of each later day; its
+    retrain on the last day gets the same gate decision as the platform's candidate of that
+    day evaluated against v1."""
+    from platform_assets.lib.ml.candidate_evaluation import awaiting_candidate
+    from platform_assets.lib.ml.evaluation_log import latest_evaluation
     from platform_assets.lib.monitoring.backtest import run_backtest, with_policy
     from platform_assets.lib.monitoring.drift import configured_drift_settings
 
     spec = load_model_specs()["delay_classifier"]
-    quiet = with_policy(spec, drift_share_at_least=2.0)  # never retrains: one served model
+    # fires once, on the third monitored day: one served model, then one retrain
+    third_day = with_policy(spec, drift_share_at_least=0.0, for_consecutive_days=3)
     with connect(monitored.paths.warehouse, read_only=True) as connection:
         features = registry.get_version(connection, spec.name, "v1").params["features"]
         result = run_backtest(
@@ -189,7 +194,7 @@ def test_the_backtest_measures_a_days_drift_as_monitoring_does(monitored):
             "signal",
             date.fromisoformat(MONITORED[0]),
             date.fromisoformat(MONITORED[-1]),
-            quiet,
+            third_day,
             configured_drift_settings(),
         )
         monitored_shares = dict(
@@ -198,10 +203,25 @@ def test_the_backtest_measures_a_days_drift_as_monitoring_does(monitored):
                 "WHERE metric = 'drift_share' AND model_version = 'v1' AND NOT in_sample"
             ).fetchall()
         )
-    assert result.retrains == []
     assert sorted(result.drift_shares) == sorted(monitored_shares) and len(monitored_shares) == 3
     for day, share in monitored_shares.items():
         assert result.drift_shares[day] == pytest.approx(share, abs=1e-12), day
+
+    cutoff = {"config": {"cutoff_date": MONITORED[-1]}}
+    # a refused candidate fails the evaluation's blocking check, not the recorded verdict
+    materialize_model_family(
+        [monitored.family[step] for step in ("training_set", "candidate", "evaluation")],
+        monitored.paths,
+        monitored.instance,
+        {"ops": {"ml__delay_classifier__training_set": cutoff}},
+    )
+    with connect(monitored.paths.warehouse, read_only=True) as connection:
+        candidate = awaiting_candidate(connection, spec)
+        platform = latest_evaluation(connection, spec.name, candidate.version)
+    (retrain,) = result.retrains
+    assert retrain.day == date.fromisoformat(MONITORED[-1])
+    assert platform is not None and platform.champion_version == "v1"
+    assert (retrain.gate.passed, retrain.gate.reason) == (platform.gate_passed, platform.reason)
 
 
 def _write_policy(path: Path, drift_share_at_least: float) -> None:

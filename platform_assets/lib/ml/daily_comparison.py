@@ -80,9 +80,7 @@ def compare_daily(
     if both.empty:
         raise ValueError(f"{metric} is undefined for the champion on every held-out day")
     differences = (mine[both] - theirs[both]).to_numpy()
-    chosen = np.random.default_rng(seed).integers(0, len(both), (RESAMPLES, len(both)))
-    tail = (1 - confidence) / 2
-    low, high = np.quantile(differences[chosen].mean(axis=1), [tail, 1 - tail])
+    low, high = block_bootstrap_interval(differences, np.arange(len(both)), confidence, seed)
     return DailyComparison(
         metric,
         float(mine[both].mean()),
@@ -93,3 +91,18 @@ def compare_daily(
         len(both),
         confidence,
     )
+
+
+def block_bootstrap_interval(
+    values: np.ndarray, blocks: np.ndarray, confidence: float, seed: int = 0
+) -> tuple[float, float]:
+    """The `confidence` percentile interval of the mean of `values` when whole blocks (a label
+    per value: a day, a week) are resampled with replacement, RESAMPLES times."""
+    labels, block_of = np.unique(blocks, return_inverse=True)
+    sums = np.bincount(block_of, weights=values)
+    counts = np.bincount(block_of)
+    chosen = np.random.default_rng(seed).integers(0, len(labels), (RESAMPLES, len(labels)))
+    means = sums[chosen].sum(axis=1) / counts[chosen].sum(axis=1)
+    tail = (1 - confidence) / 2
+    low, high = np.quantile(means, [tail, 1 - tail])
+    return float(low), float(high)

@@ -19,8 +19,12 @@ import numpy as np
 import pandas as pd
 
 from platform_assets.lib.features.retrieval import read_feature_rows
-from platform_assets.lib.ml.daily_comparison import compare_daily, daily_metric
-from platform_assets.lib.ml.evaluation import metric_value, predict, promotion_gate
+from platform_assets.lib.ml.daily_comparison import (
+    block_bootstrap_interval,
+    compare_daily,
+    daily_metric,
+)
+from platform_assets.lib.ml.evaluation import GateDecision, metric_value, predict, promotion_gate
 from platform_assets.lib.ml.spec import ModelSpec, RetrainingPolicy
 from platform_assets.lib.ml.training import (
     TrainingWindow,
@@ -45,19 +49,72 @@ class ServedModel:
     reference_scores: np.ndarray
 
 
+@dataclass(frozen=True)
+class Retrain:
+    """One retrain of the backtest: the day, why, and the gate's decision on the candidate."""
+
+    day: date
+    reason: str
+    gate: GateDecision
+
+    @property
+    def promoted(self) -> bool:
+        return self.gate.passed
+
+
 @dataclass
 class BacktestResult:
-    """Daily metric and drift share of the served model, and the retrains (day, reason,
-    promoted or not)."""
+    """Daily metric and drift share of the served model, and the retrains."""
 
     policy: str
     daily: dict[date, float] = field(default_factory=dict)
     drift_shares: dict[date, float] = field(default_factory=dict)  # of the served model
-    retrains: list[tuple[date, str, bool]] = field(default_factory=list)
+    retrains: list[Retrain] = field(default_factory=list)
 
     @property
     def mean_daily(self) -> float:
-        return float(np.mean(list(self.daily.values())))
+        return self.mean_daily_between(None)
+
+    def mean_daily_between(self, between: tuple[date, date] | None) -> float:
+        """The mean daily metric over the days first..last of `between` (None: every day)."""
+        return float(np.mean([self.daily[day] for day in _days_between(self.daily, between)]))
+
+    def retrains_between(self, between: tuple[date, date] | None) -> list[Retrain]:
+        return [r for r in self.retrains if between is None or between[0] <= r.day <= between[1]]
+
+
+def _days_between(days, between: tuple[date, date] | None) -> list[date]:
+    return sorted(d for d in days if between is None or between[0] <= d <= between[1])
+
+
+@dataclass(frozen=True)
+class PolicyDifference:
+    """Mean daily metric of one policy minus another's over the days both served, with the
+    interval from resampling whole weeks (a week's days share its weather and its traffic)."""
+
+    difference: float
+    low: float
+    high: float
+    days: int
+    weeks: int
+
+
+def compare_policies(
+    result: BacktestResult,
+    other: BacktestResult,
+    confidence: float = 0.95,
+    between: tuple[date, date] | None = None,
+) -> PolicyDifference:
+    """`result` minus `other`, paired by day (those of `between`, or all), with a week-block
+    bootstrap interval."""
+    days = _days_between(set(result.daily) & set(other.daily), between)
+    differences = np.array([result.daily[day] - other.daily[day] for day in days])
+    weeks = np.array([day.isocalendar()[:2] for day in days])
+    week_labels = weeks[:, 0] * 100 + weeks[:, 1]
+    low, high = block_bootstrap_interval(differences, week_labels, confidence)
+    return PolicyDifference(
+        float(differences.mean()), low, high, len(days), len(np.unique(week_labels))
+    )
 
 
 def _fit(connection, spec: ModelSpec, features: list[str], cutoff: date) -> ServedModel:
@@ -76,7 +133,9 @@ def _fit(connection, spec: ModelSpec, features: list[str], cutoff: date) -> Serv
     return ServedModel(trained.pipeline, cutoff, validation, reference, np.asarray(scores))
 
 
-def _gate_passes(connection, spec, features, candidate: ServedModel, served: ServedModel) -> bool:
+def gate_decision(
+    connection, spec, features, candidate: ServedModel, served: ServedModel
+) -> GateDecision:
     """The platform's gate, the same function on the same numbers: both models' mean daily
     metric on the candidate's held-out days, and the day-block interval of the difference."""
     window = TrainingWindow.ending_at(
@@ -99,7 +158,7 @@ def _gate_passes(connection, spec, features, candidate: ServedModel, served: Ser
         predict(spec.task, served.pipeline, prepared),
         spec.promotion.confidence,
     )
-    return promotion_gate(spec.promotion, comparison).passed
+    return promotion_gate(spec.promotion, comparison)
 
 
 def run_backtest(
@@ -160,10 +219,10 @@ def run_backtest(
         if reason is None:
             continue
         candidate = _fit(connection, spec, features, day)
-        promoted = _gate_passes(connection, spec, features, candidate, served)
-        result.retrains.append((day, reason, promoted))
+        retrain = Retrain(day, reason, gate_decision(connection, spec, features, candidate, served))
+        result.retrains.append(retrain)
         last_retrain, new_rows = day, 0
-        if promoted:  # monitoring starts afresh for the new served model, as in the sensor
+        if retrain.promoted:  # monitoring starts afresh for the new served model, as the sensor
             served, drift_shares, served_performance = candidate, {}, {}
     return result
 
