@@ -215,7 +215,7 @@ def test_the_backtest_measures_drift_and_decides_the_gate_as_the_platform_does(m
         monitored.instance,
         {"ops": {"ml__delay_classifier__training_set": cutoff}},
     )
-    with connect(monitored.paths.warehouse, read_only=True) as connection:
+    with connect(monitored.paths.warehouse) as connection:  # its reader creates a missing log
         candidate = awaiting_candidate(connection, spec)
         platform = latest_evaluation(connection, spec.name, candidate.version)
     (retrain,) = result.retrains
