@@ -18,6 +18,7 @@ from platform_assets.defs.automation.landing_sensor import landing_sensor
 from platform_assets.defs.automation.retraining_sensors import build_retraining_sensor
 from platform_assets.lib.ml import registry
 from platform_assets.lib.ml.spec import load_model_specs
+from platform_assets.lib.monitoring.retraining_policy import policy_fingerprint
 from platform_assets.lib.paths import DataPaths
 from platform_assets.lib.warehouse import connect
 from tests.helpers import materialize_model_family, model_family, replay_days
@@ -247,15 +248,17 @@ def test_the_retraining_sensor_follows_the_configured_threshold(monitored, tmp_p
     assert not quiet.run_requests
     assert quiet.skip_reason.skip_message == "no retraining signal"
     cursor = json.loads(quiet.cursor)
-    assert cursor == {"decided_on": "v1|2013-02-06|False"}
+    policy = policy_fingerprint(load_model_specs()["delay_classifier"].retraining)
+    assert cursor == {"decided_on": f"v1|2013-02-06|False|{policy}"}
     unchanged = _retraining_sensor()(
         dg.build_sensor_context(instance=instance, cursor=quiet.cursor)
     )
     assert "nothing new" in unchanged.skip_reason.skip_message
 
-    # The user lowers the threshold and reloads the code location: the sensor is rebuilt.
+    # The user lowers the threshold and reloads the code location: the sensor is rebuilt, and
+    # its first tick, with the cursor it kept, decides again.
     _write_policy(models, drift_share_at_least=0.0)
-    fired = _retraining_sensor()(dg.build_sensor_context(instance=instance))
+    fired = _retraining_sensor()(dg.build_sensor_context(instance=instance, cursor=quiet.cursor))
     (request,) = fired.run_requests
     assert request.tags["platform/retrain_model"] == "delay_classifier"
     assert "drift share >= 0 for 3 days in a row" in request.tags["platform/retrain_reason"]

@@ -2,8 +2,9 @@
 
 The sensor reads the monitoring tables, the registry and the run list; it writes only its
 decision (triggered or not) to `monitoring.retraining_decisions`. Its cursor remembers the
-state it last decided on, so a tick with nothing new decides nothing. The policy comes from
-`models.yaml` when the code location loads: reload it after changing a threshold.
+state it last decided on and the policy it decided with, so a tick with nothing new decides
+nothing, and the first tick after a reload with a changed policy decides again. The policy
+comes from `models.yaml` when the code location loads: reload it after changing a threshold.
 """
 
 import json
@@ -20,7 +21,7 @@ from platform_assets.defs.ml.model_keys import (
 from platform_assets.lib.ml.spec import ModelSpec
 from platform_assets.lib.monitoring.model_state import gather_model_state
 from platform_assets.lib.monitoring.monitoring_store import record_decision
-from platform_assets.lib.monitoring.retraining_policy import decide
+from platform_assets.lib.monitoring.retraining_policy import decide, policy_fingerprint
 from platform_assets.lib.paths import DataPaths
 from platform_assets.lib.warehouse import WarehouseBusyError, connect
 
@@ -66,7 +67,11 @@ def build_retraining_sensor(spec: ModelSpec) -> dg.SensorDefinition:
         try:
             with connect(warehouse, wait_seconds=SENSOR_LOCK_WAIT_SECONDS) as connection:
                 state = gather_model_state(connection, spec, in_flight)
-                decided_on = f"{state.champion_version}|{state.as_of}|{in_flight}"
+                # the policy too: after a reload with new thresholds, the same state is new
+                decided_on = (
+                    f"{state.champion_version}|{state.as_of}|{in_flight}|"
+                    f"{policy_fingerprint(spec.retraining)}"
+                )
                 if cursor.get("decided_on") == decided_on:
                     return dg.SensorResult(skip_reason="nothing new since the last decision")
                 decision = decide(spec.retraining, spec.promotion.higher_is_better, state)

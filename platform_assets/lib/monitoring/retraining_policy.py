@@ -7,7 +7,9 @@ what runs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
 from platform_assets.lib.ml.spec import RetrainingPolicy
@@ -34,6 +36,12 @@ class RetrainingDecision:
     triggered: bool
     reason: str
     numbers: dict[str, float | int | str | None]
+
+
+def policy_fingerprint(policy: RetrainingPolicy) -> str:
+    """A short hash of every setting of the policy: a changed models.yaml changes it."""
+    settings = json.dumps(asdict(policy), sort_keys=True)
+    return hashlib.sha256(settings.encode()).hexdigest()[:12]
 
 
 def _drift_streak(shares: dict[date, float], as_of: date, threshold: float) -> int:
