@@ -44,6 +44,7 @@ def materialize_range(
     start: str,
     end: str,
     selection=None,
+    tags: dict[str, str] | None = None,
 ) -> dg.ExecuteInJobResult:
     """Materialize assets for a range of days in one run, as a single-run backfill does."""
     from platform_assets.defs.transform.dbt_models import dbt_resource
@@ -56,6 +57,7 @@ def materialize_range(
         tags={
             "dagster/asset_partition_range_start": start,
             "dagster/asset_partition_range_end": end,
+            **(tags or {}),
         },
         raise_on_error=False,
     )

@@ -21,7 +21,13 @@ from platform_assets.lib.ml.spec import load_model_specs
 from platform_assets.lib.monitoring.retraining_policy import policy_fingerprint
 from platform_assets.lib.paths import DataPaths
 from platform_assets.lib.warehouse import connect
-from tests.helpers import materialize_model_family, model_family, replay_days
+from tests.helpers import (
+    materialize_model_family,
+    materialize_range,
+    model_family,
+    platform_assets,
+    replay_days,
+)
 
 TEST_MODELS = Path(__file__).with_name("models_for_tests.yaml")
 MONITORED = ["2013-02-04", "2013-02-05", "2013-02-06"]
@@ -298,6 +304,66 @@ def test_the_landing_sensor_requests_new_and_redelivered_days_in_ranges(data_pat
         for r in later.run_requests
     ]
     assert ranges == [("2013-03-02", "2013-03-02"), ("2013-03-05", "2013-03-05")]
+
+
+def _run_request(request: dg.RunRequest, paths: DataPaths, instance) -> bool:
+    """Run what the sensor asked for, as the daemon would: its assets, range and tags."""
+    start = request.tags["dagster/asset_partition_range_start"]
+    end = request.tags["dagster/asset_partition_range_end"]
+    assets = platform_assets().ingest_and_dbt
+    selection = request.asset_selection
+    return materialize_range(assets, paths, instance, start, end, selection, request.tags).success
+
+
+def test_a_failed_landing_day_is_asked_for_again_then_alerted_then_taken_when_fixed(
+    data_paths, instance, monkeypatch
+):
+    monkeypatch.setenv("PLATFORM_LANDING_ATTEMPTS", "2")
+    replay_days(data_paths, "2013-03-01", "2013-03-01")
+    data_paths.warehouse.mkdir(parents=True)  # a transient fault: the warehouse cannot open
+    first = landing_sensor(dg.build_sensor_context(instance=instance))
+    (request,) = first.run_requests
+    assert not _run_request(request, data_paths, instance)
+    data_paths.warehouse.rmdir()
+
+    again = landing_sensor(dg.build_sensor_context(instance=instance, cursor=first.cursor))
+    (retry,) = again.run_requests
+    assert retry.tags["platform/attempt"] == "2" and retry.run_key != request.run_key
+    assert retry.tags["dagster/asset_partition_range_start"] == "2013-03-01"
+    assert _run_request(retry, data_paths, instance)
+    settled = landing_sensor(dg.build_sensor_context(instance=instance, cursor=again.cursor))
+    assert not settled.run_requests and json.loads(settled.cursor)["pending"] == {}
+
+    # a file that fails every time: asked for twice (never while a run is due), then alerted
+    replay_days(data_paths, "2013-03-02", "2013-03-02")
+    day_file = data_paths.landing / "flights" / "2013-03-02.csv"
+    good = day_file.read_text()
+    day_file.write_text(good.replace("year,", "yeer,", 1))
+    cursor = settled.cursor
+    for attempt in ("1", "2"):
+        tick = landing_sensor(dg.build_sensor_context(instance=instance, cursor=cursor))
+        (request,) = tick.run_requests
+        assert request.tags["platform/attempt"] == attempt
+        waiting = landing_sensor(dg.build_sensor_context(instance=instance, cursor=tick.cursor))
+        assert not waiting.run_requests  # its run has not ended (here: not started) yet
+        assert not _run_request(request, data_paths, instance)
+        cursor = tick.cursor
+    given_up = landing_sensor(dg.build_sensor_context(instance=instance, cursor=cursor))
+    assert not given_up.run_requests
+    alerts = [json.loads(line) for line in (data_paths.root / "alerts.jsonl").open()]
+    assert alerts[-1]["job"] == "landing_sensor" and alerts[-1]["days"] == ["2013-03-02"]
+    assert "failed 2 times" in alerts[-1]["message"]
+
+    day_file.write_text(good)  # the fix, delivered again
+    fixed = landing_sensor(dg.build_sensor_context(instance=instance, cursor=given_up.cursor))
+    (request,) = fixed.run_requests
+    assert request.tags["platform/attempt"] == "1"
+    assert _run_request(request, data_paths, instance)
+    with connect(data_paths.warehouse, read_only=True) as connection:
+        days = connection.execute(
+            "SELECT DISTINCT partition_date::VARCHAR FROM raw.flights ORDER BY 1"
+        ).fetchall()
+    assert days == [("2013-03-01",), ("2013-03-02",)]
 
 
 class _AlertReceiver(BaseHTTPRequestHandler):

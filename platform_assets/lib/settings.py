@@ -6,6 +6,7 @@
 | PLATFORM_PARTITION_START | 2013-01-01 | first day of the daily partitions (inclusive) |
 | PLATFORM_PARTITION_END | 2013-12-31 | last day of the daily partitions (inclusive) |
 | PLATFORM_MODELS_FILE | the shipped models.yaml | the declared models |
+| PLATFORM_LANDING_ATTEMPTS | 3 | runs the landing sensor asks for a day whose ingest fails, before it alerts |
 
 The defaults are the demo year; a user's own data sets its range. The definitions read these
 when they are built (`definitions.build_definitions`), runs and sensors when they start: never
@@ -34,6 +35,7 @@ class PlatformSettings:
     partition_start: date
     partition_end: date
     models_file: Path
+    landing_attempts: int = 3
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> PlatformSettings:
@@ -49,7 +51,15 @@ class PlatformSettings:
             partition_start=start,
             partition_end=end,
             models_file=Path(environ.get("PLATFORM_MODELS_FILE", DEFAULT_MODELS_FILE)),
+            landing_attempts=_attempts(environ, "PLATFORM_LANDING_ATTEMPTS", 3),
         )
+
+
+def _attempts(environ: Mapping[str, str], variable: str, default: int) -> int:
+    text = environ.get(variable, str(default))
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{variable}={text!r} is not a whole number of runs of at least 1.")
+    return int(text)
 
 
 def _day(environ: Mapping[str, str], variable: str, default: str) -> date:

@@ -29,6 +29,17 @@ def post_alert(url: str, alert: dict, timeout_seconds: float = 10.0) -> int:
         return response.status
 
 
+def record_alert(alert: dict) -> None:
+    """Append the alert to the data root's alerts file; post it when a webhook is configured."""
+    alerts = DataPaths.from_env().root / ALERTS_FILE
+    alerts.parent.mkdir(parents=True, exist_ok=True)
+    with alerts.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(alert) + "\n")
+    url = os.environ.get(WEBHOOK_ENV)
+    if url:
+        post_alert(url, alert)
+
+
 @dg.run_failure_sensor(
     name="run_failure_alerts",
     default_status=dg.DefaultSensorStatus.RUNNING,
@@ -44,10 +55,4 @@ def run_failure_alerts(context: dg.RunFailureSensorContext) -> None:
         "tags": dict(run.tags),
         "message": context.failure_event.message,
     }
-    alerts = DataPaths.from_env().root / ALERTS_FILE
-    alerts.parent.mkdir(parents=True, exist_ok=True)
-    with alerts.open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(alert) + "\n")
-    url = os.environ.get(WEBHOOK_ENV)
-    if url:
-        post_alert(url, alert)
+    record_alert(alert)
