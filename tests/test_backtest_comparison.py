@@ -65,6 +65,11 @@ def test_the_rule_takes_the_fewest_retrains_among_variants_near_the_best():
         "best, busy": (_result("a", flat + 0.006, retrains=2), 0),
         "near, quiet": (_result("b", flat + 0.0045, retrains=1), 0),
         "far, quieter": (_result("c", flat + 0.001, retrains=0), 0),
-        "best, too busy": (_result("d", flat + 0.01, retrains=3), 0),  # not fewer than monthly
+        "best, too busy": (_result("d", flat + 0.01, retrains=4), 0),  # more than monthly
     }
     assert choose_variant(spec, results) == "near, quiet"
+    # when every variant retrained more often than monthly, all of them are judged
+    busy = {name: entry for name, entry in results.items() if name in ("never", "monthly")}
+    busy["busier"] = (_result("e", flat + 0.006, retrains=5), 0)
+    busy["busiest"] = (_result("f", flat + 0.007, retrains=6), 0)
+    assert choose_variant(spec, busy) == "busier"

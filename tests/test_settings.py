@@ -44,9 +44,11 @@ def test_a_user_range_and_data_root_are_taken_as_given(tmp_path):
             {"PLATFORM_PARTITION_START": "2013-06-01", "PLATFORM_PARTITION_END": "2013-05-31"},
             "PLATFORM_PARTITION_START 2013-06-01 is after PLATFORM_PARTITION_END 2013-05-31",
         ),
+        ({"PLATFORM_LANDING_ATTEMPTS": "0"}, "PLATFORM_LANDING_ATTEMPTS='0' is not a whole"),
+        ({"PLATFORM_LANDING_ATTEMPTS": "two"}, "PLATFORM_LANDING_ATTEMPTS='two' is not a whole"),
     ],
 )
-def test_a_bad_range_names_the_variable(environ, message):
+def test_a_bad_setting_names_the_variable(environ, message):
     with pytest.raises(ValueError, match=message):
         PlatformSettings.from_env(environ)
 

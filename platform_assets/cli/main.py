@@ -48,7 +48,7 @@ def _demo(arguments: argparse.Namespace) -> int:
 def _backtest(arguments: argparse.Namespace) -> int:
     from platform_assets.cli.backtest import write_backtest
 
-    text = write_backtest(DataPaths.from_env(), arguments.tune)
+    text = write_backtest(DataPaths.from_env(), arguments.tune, arguments.model)
     print("\n".join(line for line in text.splitlines() if "base64" not in line))
     return 0
 
@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backtest_parser.add_argument(
         "--tune", action="store_true", help="also compare signal variants on April-June only"
+    )
+    backtest_parser.add_argument(
+        "--model", action="append", help="only this declared model (repeatable; default: all)"
     )
     backtest_parser.set_defaults(handler=_backtest)
     add_models_commands(commands)

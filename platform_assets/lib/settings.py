@@ -6,7 +6,7 @@
 | PLATFORM_PARTITION_START | 2013-01-01 | first day of the daily partitions (inclusive) |
 | PLATFORM_PARTITION_END | 2013-12-31 | last day of the daily partitions (inclusive) |
 | PLATFORM_MODELS_FILE | the shipped models.yaml | the declared models |
-| PLATFORM_LANDING_ATTEMPTS | 3 | runs the landing sensor asks for a day whose ingest fails, before it alerts |
+| PLATFORM_LANDING_ATTEMPTS | 3 | runs asked for a day whose ingest fails, then an alert |
 
 The defaults are the demo year; a user's own data sets its range. The definitions read these
 when they are built (`definitions.build_definitions`), runs and sensors when they start: never
