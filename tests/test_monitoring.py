@@ -254,7 +254,8 @@ def test_the_retraining_sensor_follows_the_configured_threshold(monitored, tmp_p
     assert not quiet.run_requests
     assert quiet.skip_reason.skip_message == "no retraining signal"
     cursor = json.loads(quiet.cursor)
-    policy = policy_fingerprint(load_model_specs()["delay_classifier"].retraining)
+    spec = load_model_specs()["delay_classifier"]
+    policy = policy_fingerprint(spec.retraining, spec.promotion.metric)
     assert cursor == {"decided_on": f"v1|2013-02-06|False|{policy}"}
     unchanged = _retraining_sensor()(
         dg.build_sensor_context(instance=instance, cursor=quiet.cursor)

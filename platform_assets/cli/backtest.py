@@ -4,9 +4,11 @@ Reads the feature table of PLATFORM_DATA_DIR (a year of features: after `make de
 full-year backfill) and writes `reports/backtest.md` and `reports/backtest_daily.csv`.
 With `--tune`, it first runs every variant on April to June only and picks one by the rule
 below (`choose_variant`), the rule the default policy in `models.yaml` was chosen by.
-Every policy, monthly included, serves from the same first model and goes through the same
-promotion gate; each is compared with never and with monthly retraining by the paired
-difference of mean daily metric, with a week-block interval (`compare_policies`).
+Every policy under the same training window serves from the same first model (a variant
+with another window starts from that window's), and every retrain, monthly included, goes
+through the same promotion gate; each is compared with never and with monthly retraining
+by the paired difference of mean daily metric, with a week-block interval
+(`compare_policies`).
 """
 
 from __future__ import annotations
@@ -203,7 +205,11 @@ def write_backtest(paths: DataPaths, with_tuning: bool, models: list[str] | None
     paths.reports.mkdir(parents=True, exist_ok=True)
     parts, daily_rows = [f"# Retraining policies on {FIRST_DAY} .. {LAST_DAY}"], []
     with connect(paths.warehouse, read_only=True) as connection:
-        for spec in load_model_specs().values():
+        specs = load_model_specs()
+        unknown = sorted(set(models or []) - set(specs))
+        if unknown:
+            raise ValueError(f"No declared model {unknown}; declared: {sorted(specs)}.")
+        for spec in specs.values():
             if models and spec.name not in models:
                 continue
             chosen = None

@@ -48,18 +48,19 @@ def _run_outcomes(instance: dg.DagsterInstance, run_keys: set[str]) -> dict[str,
 
 
 def _retries(
-    instance: dg.DagsterInstance, pending: dict[str, dict], attempts: int
+    instance: dg.DagsterInstance, pending: dict[str, dict], attempts: int, arrived: set[str]
 ) -> tuple[list[str], list[str]]:
     """Days to ask for again (their run failed, attempts are left) and days given up on.
 
-    `pending` maps each requested day to its request's run key and attempt; it is updated in
-    place: days whose run succeeded or that are given up on leave it.
+    `pending` maps each requested day to its request's run key and the day's own attempt; it
+    is updated in place: days whose run succeeded, whose files are gone or that are given up
+    on leave it.
     """
     outcomes = _run_outcomes(instance, {entry["run_key"] for entry in pending.values()})
     again, given_up = [], []
     for day, entry in sorted(pending.items()):
         outcome = outcomes.get(entry["run_key"])
-        if outcome == "succeeded":
+        if outcome == "succeeded" or day not in arrived:
             del pending[day]
         elif outcome == "failed" and entry["attempt"] < attempts:
             again.append(day)
@@ -69,17 +70,20 @@ def _retries(
     return again, given_up
 
 
-def _alert_given_up(days: list[str], attempts: int) -> None:
-    record_alert(
-        {
-            "at": datetime.now(UTC).isoformat(),
-            "job": "landing_sensor",
-            "days": days,
-            "message": f"Ingest of {', '.join(days)} failed {attempts} times: the landing "
-            "sensor stops asking. Fix the files (the failed runs say what is wrong) and "
-            "deliver them again, or raise PLATFORM_LANDING_ATTEMPTS.",
-        }
-    )
+def _alert_given_up(context: dg.SensorEvaluationContext, days: list[str], attempts: int) -> None:
+    """Record the alert; a webhook that cannot be reached must not stop ingestion."""
+    alert = {
+        "at": datetime.now(UTC).isoformat(),
+        "job": "landing_sensor",
+        "days": days,
+        "message": f"Ingest of {', '.join(days)} failed {attempts} times: the landing sensor "
+        "stops asking. Fix the files (the failed runs say what is wrong) and deliver them "
+        "again.",
+    }
+    try:
+        record_alert(alert)
+    except OSError as error:
+        context.log.warning(f"Could not post the alert for {', '.join(days)}: {error}")
 
 
 def _ingest_request(
@@ -121,10 +125,10 @@ def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     new_days = sorted(
         day for day, sig in arrived.items() if day in valid_days and loaded_days.get(day) != sig
     )[:MAX_DAYS_PER_TICK]
-    again, given_up = _retries(context.instance, pending, settings.landing_attempts)
-    again = [day for day in again if day not in new_days and day in arrived]
+    again, given_up = _retries(context.instance, pending, settings.landing_attempts, set(arrived))
+    again = [day for day in again if day not in new_days]
     if given_up:
-        _alert_given_up(given_up, settings.landing_attempts)
+        _alert_given_up(context, given_up, settings.landing_attempts)
     references = reference_signature(landing)
     reference_changed = references is not None and references != cursor.get("reference")
     bootstrap = [*REFERENCE_KEYS, *UNPARTITIONED_KEYS] if _views_missing(context.instance) else []
@@ -139,8 +143,8 @@ def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         request = _ingest_request(first, last, arrived[last], attempt, extra)
         requests.append(request)
         for day in asked:
-            if first <= day <= last:
-                pending[day] = {"run_key": request.run_key, "attempt": attempt}
+            if first <= day <= last:  # each day keeps its own count; the key takes the range's
+                pending[day] = {"run_key": request.run_key, "attempt": asked[day]}
     if reference_changed:
         requests.append(
             dg.RunRequest(

@@ -70,7 +70,7 @@ def build_retraining_sensor(spec: ModelSpec) -> dg.SensorDefinition:
                 # the policy too: after a reload with new thresholds, the same state is new
                 decided_on = (
                     f"{state.champion_version}|{state.as_of}|{in_flight}|"
-                    f"{policy_fingerprint(spec.retraining)}"
+                    f"{policy_fingerprint(spec.retraining, spec.promotion.metric)}"
                 )
                 if cursor.get("decided_on") == decided_on:
                     return dg.SensorResult(skip_reason="nothing new since the last decision")

@@ -111,7 +111,8 @@ def _run_dbt_build(
     """
     # dbt runs in the project folder: give it the data root as an absolute path.
     os.environ["PLATFORM_DATA_DIR"] = str(platform_data.paths.root)
-    with _environment(window or {}):
+    # always both variables: a build without a window must not inherit one from this process
+    with _environment(window or {"PLATFORM_MIN_DATE": "", "PLATFORM_MAX_DATE": ""}):
         invocation = dbt.cli(["build", *arguments], context=context, raise_on_error=False)
     events = list(invocation.stream())
     if not invocation.is_successful():

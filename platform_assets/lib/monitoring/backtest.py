@@ -1,7 +1,8 @@
 """A backtest of retraining policies on the real year: never, monthly, and signal-driven.
 
-Each policy starts from the same first model (trained on the days before the first
-backtest day) and serves every day in turn. A retrain fits a candidate on the window
+Each policy starts from a first model trained, with the model's own training window, on the
+days before the first backtest day (policies with the same window share it) and serves
+every day in turn. A retrain fits a candidate on the window
 ending that day and replaces the served model only if the promotion gate passes, as in the
 platform. The functions are the platform's own: the reference drawn from held-out days
 (`window_rows`), the day's drift (`feature_drift`, exclusions included), the gate

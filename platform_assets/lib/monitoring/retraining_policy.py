@@ -38,9 +38,10 @@ class RetrainingDecision:
     numbers: dict[str, float | int | str | None]
 
 
-def policy_fingerprint(policy: RetrainingPolicy) -> str:
-    """A short hash of every setting of the policy: a changed models.yaml changes it."""
-    settings = json.dumps(asdict(policy), sort_keys=True)
+def policy_fingerprint(policy: RetrainingPolicy, metric: str) -> str:
+    """A short hash of every setting the decision reads (the policy and the metric it judges
+    performance by): a change to them in models.yaml changes it."""
+    settings = json.dumps({**asdict(policy), "metric": metric}, sort_keys=True)
     return hashlib.sha256(settings.encode()).hexdigest()[:12]
 
 
