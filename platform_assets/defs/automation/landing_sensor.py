@@ -35,7 +35,8 @@ def _views_missing(instance: dg.DagsterInstance) -> bool:
 
 def _run_outcomes(instance: dg.DagsterInstance, run_keys: set[str]) -> dict[str, str]:
     """'succeeded' or 'failed' for each request whose run has ended; a request whose run is
-    queued, running or not yet launched has no outcome yet (and is never asked for again)."""
+    queued, running or not yet launched has no outcome yet, and is not asked for again until
+    it has one."""
     outcomes = {}
     for key in run_keys:
         records = instance.get_run_records(dg.RunsFilter(tags={REQUEST_TAG: key}), limit=1)

@@ -79,7 +79,8 @@ def _window_columns() -> dict[dg.AssetKey, str]:
 @contextmanager
 def _environment(variables: dict[str, str]) -> Iterator[None]:
     """These variables set while dbt's process starts, then the step's environment as it was:
-    steps that share a process (the in-process executor) must not inherit a run's window."""
+    steps that share a process (the in-process executor) must not inherit a run's data root
+    or window."""
     saved = {name: os.environ.get(name) for name in variables}
     os.environ.update(variables)
     try:
@@ -109,10 +110,13 @@ def _run_dbt_build(
     kept to inspect. `window` is the environment of an incremental run's days; dbt without it
     builds every day.
     """
-    # dbt runs in the project folder: give it the data root as an absolute path.
-    os.environ["PLATFORM_DATA_DIR"] = str(platform_data.paths.root)
-    # always both variables: a build without a window must not inherit one from this process
-    with _environment(window or {"PLATFORM_MIN_DATE": "", "PLATFORM_MAX_DATE": ""}):
+    environment = {
+        # dbt runs in the project folder: give it the data root as an absolute path
+        "PLATFORM_DATA_DIR": str(platform_data.paths.root),
+        # always both: a build without a window must not inherit one from this process
+        **(window or {"PLATFORM_MIN_DATE": "", "PLATFORM_MAX_DATE": ""}),
+    }
+    with _environment(environment):
         invocation = dbt.cli(["build", *arguments], context=context, raise_on_error=False)
     events = list(invocation.stream())
     if not invocation.is_successful():

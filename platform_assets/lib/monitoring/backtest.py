@@ -2,12 +2,11 @@
 
 Each policy starts from a first model trained, with the model's own training window, on the
 days before the first backtest day (policies with the same window share it) and serves
-every day in turn. A retrain fits a candidate on the window
-ending that day and replaces the served model only if the promotion gate passes, as in the
-platform. The functions are the platform's own: the reference drawn from held-out days
-(`window_rows`), the day's drift (`feature_drift`, exclusions included), the gate
-(`compare_daily` and `promotion_gate`) and the decision (`decide`). Plain Python on the
-feature table.
+every day in turn. A retrain fits a candidate on the window ending that day and replaces the
+served model only if the promotion gate passes, as in the platform. The functions are the
+platform's own: the reference drawn from held-out days (`window_rows`), the day's drift
+(`feature_drift`, exclusions included), the gate (`compare_daily` and `promotion_gate`) and
+the decision (`decide`). Plain Python on the feature table.
 """
 
 from __future__ import annotations
