@@ -119,3 +119,17 @@ def test_page_hinkley_climbs_with_a_lasting_fall_and_not_with_noise():
     assert alarm.triggered and "Page-Hinkley" in alarm.reason
     assert alarm.numbers["page_hinkley"] == pytest.approx(page_hinkley(fallen, 0.01, True))
     assert not decide(policy, True, _state(daily_performance=_days(steady))).triggered
+
+
+def test_page_hinkley_restarts_at_each_retrain_promoted_or_refused():
+    fallen = [0.70] * 30 + [0.62] * 30
+    policy = RetrainingPolicy(page_hinkley_threshold=0.3, page_hinkley_delta=0.01)
+    assert decide(policy, True, _state(daily_performance=_days(fallen))).triggered
+    # a retrain (its candidate refused) at the fall's tenth day: only the days after it count,
+    # and the new level alone is steady
+    retrained = AS_OF - timedelta(days=20)
+    after = decide(
+        policy, True, _state(daily_performance=_days(fallen), last_retrain_as_of=retrained)
+    )
+    assert not after.triggered
+    assert after.numbers["page_hinkley"] == pytest.approx(page_hinkley([0.62] * 20, 0.01, True))

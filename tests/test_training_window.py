@@ -1,16 +1,22 @@
-"""The training window's recency weighting: older flights count less when a model asks for it."""
+"""The training window: older flights count less when a model asks for it, and an expanding
+window's first model is trained once its min_training_days have landed."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
+from platform_assets.lib.ml.features import FEATURE_TABLE
 from platform_assets.lib.ml.spec import ModelSpec, ModelSpecError, load_model_specs
 from platform_assets.lib.ml.training import TrainingWindow, recency_weights, train
+from platform_assets.lib.monitoring.model_state import gather_model_state
+from platform_assets.lib.monitoring.retraining_policy import decide
 
 TEST_MODELS = Path(__file__).with_name("models_for_tests.yaml")
 WINDOW = TrainingWindow.ending_at(date(2013, 3, 1), window_days=60, validation_days=10)
@@ -91,3 +97,32 @@ def test_a_bad_half_life_names_the_field_and_what_to_write(tmp_path):
         30.0,
         None,
     }
+
+
+def test_a_first_model_waits_for_min_training_days_not_the_whole_expanding_window(tmp_path):
+    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    schema, table = FEATURE_TABLE.split(".")
+    connection.execute(f"CREATE SCHEMA {schema}")
+    connection.execute(
+        f"CREATE TABLE {FEATURE_TABLE} AS SELECT CAST(DATE '2013-01-01' + INTERVAL (i) DAY "
+        "AS DATE) AS flight_date, 1 AS is_delayed FROM range(30) t(i)"
+    )
+    expanding = replace(_spec(None), training_window_days=366)
+    waiting = gather_model_state(connection, expanding, retrain_in_flight=False)
+    assert waiting.as_of is None  # 30 labelled days of 366: no first model
+    ready = gather_model_state(
+        connection, replace(expanding, min_training_days=30), retrain_in_flight=False
+    )
+    assert ready.as_of == date(2013, 1, 30)
+    assert decide(expanding.retraining, True, ready).reason.startswith("no champion yet: train")
+
+
+def test_min_training_days_outside_the_window_names_the_field(tmp_path):
+    models = tmp_path / "models.yaml"
+    models.write_text(
+        TEST_MODELS.read_text().replace(
+            "training_window_days: 28", "training_window_days: 28\n    min_training_days: 40", 1
+        )
+    )
+    with pytest.raises(ModelSpecError, match="min_training_days must be longer than"):
+        load_model_specs(models)

@@ -55,7 +55,9 @@ SIGNALS = {
 # weighing more (a flight 30 days older than the held-out days counts half).
 WINDOWS = {
     "rolling 90 days": dict(training_window_days=90, recency_half_life_days=None),
-    "expanding, half-life 30 days": dict(training_window_days=366, recency_half_life_days=30.0),
+    "expanding, half-life 30 days": dict(
+        training_window_days=366, min_training_days=90, recency_half_life_days=30.0
+    ),
 }
 BASE_WINDOW = "rolling 90 days"
 HEADER = ["policy", "mean daily", "vs never [95% CI]", "vs monthly [95% CI]", "retrains",

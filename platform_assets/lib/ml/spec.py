@@ -97,6 +97,10 @@ class ModelSpec:
     estimator: str
     params: dict[str, Any] = field(default_factory=dict)
     training_window_days: int = 90
+    # The first model is trained once this many labelled days exist (None: a full training
+    # window). An expanding window (a long training_window_days) needs it, or its first model
+    # would wait for the whole window to land.
+    min_training_days: int | None = None
     validation_days: int = 14
     # Older flights of the window weigh less in fitting: a flight this many days older than the
     # held-out days counts half as much (None: every flight counts the same).
@@ -106,6 +110,11 @@ class ModelSpec:
     prediction_lead_minutes: int = 60
     promotion: PromotionRule = PromotionRule("roc_auc", 0.0, 0.5)
     retraining: RetrainingPolicy = RetrainingPolicy()
+
+    @property
+    def first_model_days(self) -> int:
+        """How many labelled days must exist before the first model is trained."""
+        return self.min_training_days or self.training_window_days
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -169,6 +178,9 @@ def _parse_model(name: str, entry: dict[str, Any], source: Path) -> ModelSpec:
         estimator=estimator_class,
         params=dict(estimator.get("params") or {}),
         training_window_days=int(entry.get("training_window_days", 90)),
+        min_training_days=(
+            int(entry["min_training_days"]) if entry.get("min_training_days") else None
+        ),
         validation_days=int(entry.get("validation_days", 14)),
         recency_half_life_days=_half_life(entry.get("recency_half_life_days"), fail),
         prediction_lead_minutes=lead,
@@ -184,6 +196,11 @@ def _parse_model(name: str, entry: dict[str, Any], source: Path) -> ModelSpec:
         raise fail("target is required (a label column of the feature table).")
     if not 0 < spec.validation_days < spec.training_window_days:
         raise fail("validation_days must be positive and shorter than training_window_days.")
+    if not spec.validation_days < spec.first_model_days <= spec.training_window_days:
+        raise fail(
+            "min_training_days must be longer than validation_days and at most "
+            "training_window_days (leave it out to wait for a full training window)."
+        )
     if not 0 < spec.promotion.confidence < 1:
         raise fail("promotion.confidence must be between 0 and 1 (for example 0.8).")
     return spec

@@ -34,10 +34,11 @@ def gather_model_state(
     """The served champion, its monitoring since it was trained, and new labelled rows."""
     serving = registry.champion(connection, spec.name)
     if serving is None:
-        # A first model needs a full training window of labelled days.
+        # A first model needs spec.first_model_days of labelled days (a full window unless
+        # models.yaml says fewer).
         days, latest = labelled_days(connection, spec.target)
         return ModelState(
-            as_of=latest if days >= spec.training_window_days else None,
+            as_of=latest if days >= spec.first_model_days else None,
             champion_version=None,
             champion_validation_score=None,
             retrain_in_flight=retrain_in_flight,

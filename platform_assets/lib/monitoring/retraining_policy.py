@@ -86,8 +86,9 @@ def decide(
 ) -> RetrainingDecision:
     """Retrain when a configured signal fires, unless a retrain is running or cooling down.
 
-    With no champion at all, the first model is trained once a full window of labelled days
-    exists (the state's as_of is set only then).
+    With no champion at all, the first model is trained once enough labelled days exist (the
+    model's min_training_days, a full training window by default: the state's as_of is set
+    only then).
     """
     numbers: dict[str, float | int | str | None] = {
         "as_of": state.as_of.isoformat() if state.as_of else None,
@@ -98,7 +99,7 @@ def decide(
     if state.champion_version is None:
         if state.as_of is None:
             return RetrainingDecision(
-                False, "no champion yet, and not a full training window of labelled days", numbers
+                False, "no champion yet, and not yet enough labelled days to train one", numbers
             )
         return RetrainingDecision(True, "no champion yet: training the first model", numbers)
     if state.as_of is None:
@@ -147,7 +148,13 @@ def decide(
                     f"(limit {policy.performance_drop_of:g})"
                 )
     if policy.page_hinkley_threshold is not None:
-        series = [value for _, value in sorted(state.daily_performance.items())]
+        # the detector restarts at each retrain, promoted or refused: a refused candidate
+        # answers the alarm, and the served model's old shortfall would refire it at once
+        series = [
+            value
+            for day, value in sorted(state.daily_performance.items())
+            if state.last_retrain_as_of is None or day > state.last_retrain_as_of
+        ]
         statistic = page_hinkley(series, policy.page_hinkley_delta, higher_is_better)
         numbers["page_hinkley"] = statistic
         if statistic >= policy.page_hinkley_threshold:
