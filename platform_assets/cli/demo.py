@@ -166,7 +166,9 @@ def write_summary(paths: DataPaths, log: DemoLog) -> Path:
             params = [name, spec.promotion.metric]
             rows = connection.execute(
                 "SELECT strftime(partition_date, '%Y-%m') AS month, model_version, "
-                f"round(avg(value), 4), count(*) {out_of_sample} GROUP BY ALL ORDER BY ALL",
+                f"round(avg(value), 4), count(*) {out_of_sample} GROUP BY ALL "
+                # versions in the order they served (by name, v12 would come before v8)
+                "ORDER BY month, min(partition_date)",
                 params,
             ).fetchall()
             first, last, mean, days = connection.execute(
