@@ -2,9 +2,12 @@
 
 A real `dagster dev` (webserver and daemon) with the repo's `dagster.yaml` (Dagster's SQLite
 storage) and once with `dagster.postgres.yaml` (when PLATFORM_TEST_PG_URL names a server, as
-in CI). A 30-day backfill and a retrain are submitted the way the UI submits them while the
-landing sensor starts its own ingest run: every run must succeed (no DuckDB lock failure,
-since every writer is in the `warehouse_writer` pool) and no row may be missing or doubled.
+in CI). A 30-day backfill and two retrains of one model (one tagged as the retraining sensor
+tags its runs, one launched as the UI launches an asset selection, with a cutoff of its own)
+are submitted while the landing sensor starts its own ingest run: no DuckDB lock failure
+(every writer is in the `warehouse_writer` pool), no row missing or doubled, and the two
+retrains never mix: a retrain that finds the other holding the model's claim stops before
+changing anything, and every version registered was fitted on its own run's training set.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import dagster as dg
 import pytest
 import yaml
 
+from platform_assets.defs.ml.retrain_run import run_actor
 from platform_assets.lib.ml import registry
 from platform_assets.lib.warehouse import connect
 from tests.helpers import materialize_model_family, model_family, replay_days
@@ -100,10 +104,30 @@ def _landing_lines(paths) -> list:
     return [(path.stem, sum(1 for _ in path.open()) - 1) for path in days]
 
 
-def _submit(client, keys: list[str], tags: dict[str, str]) -> str:
+RETRAIN_KEYS = [
+    f"ml/delay_classifier/{step}"
+    for step in ("training_set", "candidate", "evaluation", "champion")
+]
+CLAIM_REFUSAL = "is being retrained by run"
+GATE_REFUSAL = "promotion_gate"  # a candidate the gate refused stops its run: not a fault
+
+
+def _submit(client, keys: list[str], tags: dict[str, str], run_config=None) -> str:
     return client.submit_job_execution(
-        "__ASSET_JOB", asset_selection=[dg.AssetKey(key.split("/")) for key in keys], tags=tags
+        "__ASSET_JOB",
+        asset_selection=[dg.AssetKey(key.split("/")) for key in keys],
+        tags=tags,
+        run_config=run_config,
     )
+
+
+def _training_set_fingerprint(instance: dg.DagsterInstance, run_id: str) -> str | None:
+    """The fingerprint of the training set a run materialized, from the run's own events."""
+    for event in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
+        materialization = event.asset_materialization
+        if materialization.asset_key == dg.AssetKey(RETRAIN_KEYS[0].split("/")):
+            return materialization.metadata["data_fingerprint"].value
+    return None
 
 
 def _wait_for_runs(instance: dg.DagsterInstance, run_ids: list[str]) -> list:
@@ -132,7 +156,10 @@ def _wait_for_runs(instance: dg.DagsterInstance, run_ids: list[str]) -> list:
 
 def _failure_messages(instance: dg.DagsterInstance, run) -> str:
     events = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE)
-    return "; ".join(event.message or "" for event in events)[:2000]
+    return "; ".join(
+        f"{event.message}: {event.dagster_event.step_failure_data.error.message}"
+        for event in events
+    )[:2000]
 
 
 def test_a_backfill_a_retrain_and_a_landing_run_at_once_all_succeed(
@@ -184,18 +211,28 @@ def test_a_backfill_a_retrain_and_a_landing_run_at_once_all_succeed(
         )
         retrain = _submit(
             client,
-            [
-                f"ml/delay_classifier/{step}"
-                for step in ("training_set", "candidate", "evaluation", "champion")
-            ],  # fmt: skip
+            RETRAIN_KEYS,
             {"platform/retrain_model": "delay_classifier", "platform/retrain_reason": "test"},
         )
+        ui_cutoff = {"config": {"cutoff_date": "2013-02-10"}}
+        ui_retrain = _submit(
+            client, RETRAIN_KEYS, {}, {"ops": {"ml__delay_classifier__training_set": ui_cutoff}}
+        )
         with dg.DagsterInstance.get() as instance:
-            runs = _wait_for_runs(instance, [backfill, retrain])
-            failed = [run for run in runs if run.status != dg.DagsterRunStatus.SUCCESS]
-            assert not failed, [
-                (r.job_name, r.tags, _failure_messages(instance, r)) for r in failed
-            ]
+            runs = _wait_for_runs(instance, [backfill, retrain, ui_retrain])
+            failed = {
+                run.run_id: _failure_messages(instance, run)
+                for run in runs
+                if run.status != dg.DagsterRunStatus.SUCCESS
+            }
+            refused = {run_id for run_id, message in failed.items() if CLAIM_REFUSAL in message}
+            gated = {run_id for run_id, message in failed.items() if GATE_REFUSAL in message}
+            assert set(failed) == refused | gated <= {retrain, ui_retrain}, failed
+            assert len(refused) < 2
+            fingerprints = {
+                run_id: _training_set_fingerprint(instance, run_id)
+                for run_id in (retrain, ui_retrain)
+            }
             sensors = {state.instigator_name: state for state in instance.all_instigator_state()}
             storage = type(instance.run_storage).__name__
             landing_cursor = sensors["landing_sensor"].instigator_data.cursor
@@ -212,6 +249,17 @@ def test_a_backfill_a_retrain_and_a_landing_run_at_once_all_succeed(
     assert all(count == distinct for _, count, distinct in after["features per day"])
     with connect(paths.warehouse, read_only=True) as connection:
         versions = registry.list_versions(connection, "delay_classifier")
+        registered = {
+            run_id: registry.registered_by(connection, "delay_classifier", run_actor(run_id))
+            for run_id in (retrain, ui_retrain)
+        }
     assert len(versions) >= 2, "the retrain registered no new version"
+    for run_id, version in registered.items():
+        if run_id in refused:  # stopped at its first step: no training set, no version
+            assert version is None and fingerprints[run_id] is None
+        else:
+            assert version.data_fingerprint == fingerprints[run_id] is not None
+            assert version.params["training_set_run_id"] == run_id
+    assert fingerprints[retrain] != fingerprints[ui_retrain] or refused
     with connect(paths.warehouse, read_only=True) as connection:
         assert registry.champion(connection, "delay_classifier").version != versions[0].version

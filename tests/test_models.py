@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
+import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,13 @@ def test_a_bad_models_file_names_the_model_and_the_field(tmp_path):
     models.write_text(TEST_MODELS.read_text().replace("task: regression", "task: clustering"))
     with pytest.raises(ModelSpecError, match="arrival_delay_regressor': task must be one of"):
         load_model_specs(models)
+    models.write_text(
+        TEST_MODELS.read_text().replace(
+            "task: regression", "task: regression\n    keep_training_sets: 0"
+        )
+    )
+    with pytest.raises(ModelSpecError, match="keep_training_sets must be a whole number"):
+        load_model_specs(models)
 
 
 def test_train_evaluate_promote_and_predict_then_a_worse_candidate_is_kept_out(
@@ -155,7 +163,8 @@ def test_train_evaluate_promote_and_predict_then_a_worse_candidate_is_kept_out(
 def test_training_again_on_the_same_data_gives_the_same_fingerprint_and_metrics(
     test_models, ml_data_paths, instance
 ):
-    family = model_family(test_models["arrival_delay_regressor"])
+    """Each version keeps the training set it was fitted on; with `keep_training_sets: 1`
+    the older version's set is pruned (it is not the champion)."""
     config = {
         "ops": {
             "ml__arrival_delay_regressor__training_set": {
@@ -163,7 +172,9 @@ def test_training_again_on_the_same_data_gives_the_same_fingerprint_and_metrics(
             }
         }
     }
-    for _ in range(2):
+    for keep in (10, 1):
+        spec = replace(test_models["arrival_delay_regressor"], keep_training_sets=keep)
+        family = model_family(spec)
         result = materialize_model_family(
             [family["training_set"], family["candidate"]], ml_data_paths, instance, config
         )
@@ -177,4 +188,8 @@ def test_training_again_on_the_same_data_gives_the_same_fingerprint_and_metrics(
     for metric in ("mae", "rmse"):
         assert second.metrics[metric] == pytest.approx(first.metrics[metric], rel=1e-9)
     assert first.artifact_sha256  # the registry verified and stored both artifacts
-    shutil.rmtree(ml_data_paths.artifacts / "arrival_delay_regressor" / "training_set")
+    sets = ml_data_paths.artifacts / "arrival_delay_regressor" / "training_sets"
+    kept = second.params["training_set_run_id"]
+    assert [path.name for path in sets.iterdir()] == [kept] != [first.params["training_set_run_id"]]
+    described = json.loads((sets / kept / "training_set.json").read_text())
+    assert described["fingerprint"] == second.data_fingerprint

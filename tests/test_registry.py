@@ -6,6 +6,8 @@ import argparse
 import hashlib
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -215,6 +217,65 @@ def test_the_first_candidate_becomes_champion(data_paths):
         )
         assert registry.champion(connection, MODEL).version == "v1"
         assert _events(connection)[-1] == ("v1", "promote", "candidate", "champion")
+
+
+def test_promotions_at_the_same_moment_leave_exactly_one_champion(data_paths):
+    """Connections promote every version but the champion at once, in rounds: each round
+    ends with one champion, the one whose promotion the audit trail records last; the others either
+    committed before it (and were archived by it) or failed whole on DuckDB's conflict."""
+    artifacts = data_paths.artifacts
+    with connect(data_paths.warehouse) as connection:
+        for seed in range(5):
+            _register(connection, artifacts, seed=seed)
+    champions = []
+
+    def promote(version: str, barrier: threading.Barrier) -> str | None:
+        with connect(data_paths.warehouse) as own:  # one database, a connection per thread
+            barrier.wait()
+            try:
+                champion_alias.promote(own, artifacts, MODEL, version, reason="race", actor="t")
+            except (duckdb.TransactionException, duckdb.ConstraintException) as error:
+                return str(error)
+        return None
+
+    for _ in range(8):
+        versions = [f"v{number}" for number in range(1, 6) if [f"v{number}"] != champions]
+        barrier = threading.Barrier(len(versions))
+        with ThreadPoolExecutor(len(versions)) as pool:
+            refused = list(pool.map(promote, versions, [barrier] * len(versions)))
+        with connect(data_paths.warehouse) as connection:
+            champions = [
+                v.version
+                for v in registry.list_versions(connection, MODEL)
+                if v.alias == "champion"
+            ]
+            last = [
+                e for e in registry.alias_history(connection, MODEL) if e.to_alias == "champion"
+            ]
+        assert len(champions) == 1, (champions, refused)
+        assert champions == [last[-1].version]
+        assert any(message is None for message in refused)
+
+
+def test_a_rebuilt_warehouse_quarantines_the_files_it_has_no_row_for(data_paths, caplog):
+    """The warehouse is rebuilt from nothing while the artifacts stay: the next registration
+    (a new v1) moves the old v1's files to quarantine, unchanged, and says so."""
+    with connect(data_paths.warehouse) as connection:
+        old = _register(connection, data_paths.artifacts, seed=0)
+    folder = data_paths.artifacts / MODEL
+    old_bytes = (folder / "v1.joblib").read_bytes()
+    data_paths.warehouse.unlink()
+    with connect(data_paths.warehouse) as connection:
+        new = _register(connection, data_paths.artifacts, seed=1)
+        registry.load_model(connection, data_paths.artifacts, MODEL, "v1")  # the new one verifies
+    quarantined = sorted((folder / "quarantine").iterdir())
+    assert [path.name.split("-", 1)[1] for path in quarantined] == [
+        "v1.joblib",
+        "v1.reference.parquet",
+    ]
+    assert quarantined[0].read_bytes() == old_bytes
+    assert _sha256(quarantined[0]) == old.artifact_sha256 != new.artifact_sha256
+    assert "moved to" in caplog.text and "not deleted" in caplog.text
 
 
 def test_a_failed_registration_leaves_no_artifact_and_does_not_touch_existing_ones(data_paths):

@@ -1,6 +1,7 @@
 """One retraining sensor per model: reads monitoring, decides with the model's policy, asks.
 
-The sensor reads the monitoring tables, the registry and the run list; it writes only its
+The sensor reads the monitoring tables, the registry, the run list and the model's retrain
+claim (a retrain from any launcher is in flight while it holds it); it writes only its
 decision (triggered or not) to `monitoring.retraining_decisions`. Its cursor remembers the
 state it last decided on and the policy it decided with, so a tick with nothing new decides
 nothing, and the first tick after a reload with a changed policy decides again. The policy
@@ -18,6 +19,7 @@ from platform_assets.defs.ml.model_keys import (
     TRAINING_SET,
     model_asset_key,
 )
+from platform_assets.defs.ml.retrain_run import UNFINISHED_STATUSES, retrain_claimed
 from platform_assets.lib.ml.spec import ModelSpec
 from platform_assets.lib.monitoring.model_state import gather_model_state
 from platform_assets.lib.monitoring.monitoring_store import record_decision
@@ -28,12 +30,6 @@ from platform_assets.lib.warehouse import WarehouseBusyError, connect
 RETRAIN_MODEL_TAG = "platform/retrain_model"
 RETRAIN_REASON_TAG = "platform/retrain_reason"
 SENSOR_LOCK_WAIT_SECONDS = 5.0
-IN_FLIGHT_STATUSES = [
-    dg.DagsterRunStatus.QUEUED,
-    dg.DagsterRunStatus.NOT_STARTED,
-    dg.DagsterRunStatus.STARTING,
-    dg.DagsterRunStatus.STARTED,
-]
 
 
 def retraining_keys(model_name: str) -> list[dg.AssetKey]:
@@ -54,15 +50,18 @@ def build_retraining_sensor(spec: ModelSpec) -> dg.SensorDefinition:
         "in models.yaml (drift, performance, new labelled rows; cooldown; one at a time).",
     )
     def retraining_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-        warehouse = DataPaths.from_env().warehouse
+        paths = DataPaths.from_env()
+        warehouse = paths.warehouse
         if not warehouse.exists():
             return dg.SensorResult(skip_reason="no warehouse yet")
+        # a sensor's own retrain, queued and not yet started, or a retrain from any launcher
+        # that holds the model's claim
         in_flight = bool(
             context.instance.get_run_records(
-                dg.RunsFilter(tags={RETRAIN_MODEL_TAG: spec.name}, statuses=IN_FLIGHT_STATUSES),
+                dg.RunsFilter(tags={RETRAIN_MODEL_TAG: spec.name}, statuses=UNFINISHED_STATUSES),
                 limit=1,
             )
-        )
+        ) or retrain_claimed(context.instance, paths.artifacts, spec.name)
         cursor = json.loads(context.cursor) if context.cursor else {}
         try:
             with connect(warehouse, wait_seconds=SENSOR_LOCK_WAIT_SECONDS) as connection:

@@ -6,14 +6,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from platform_assets.defs.resources import PlatformData
 from platform_assets.defs.transform.dbt_models import dbt_project
 from platform_assets.lib.features.catalog import FeatureCatalog
 from platform_assets.lib.ml.features import feature_table_roles
-
-
-def training_set_folder(platform_data: PlatformData, model_name: str) -> Path:
-    return platform_data.paths.artifacts / model_name / "training_set"
 
 
 @cache

@@ -15,6 +15,7 @@ from platform_assets.defs.ml.model_keys import (
     PROMOTION_GATE,
     model_asset_key,
 )
+from platform_assets.defs.ml.retrain_run import bound_candidate, hold_retrain_claim, run_actor
 from platform_assets.defs.resources import WAREHOUSE_WRITER_POOL, PlatformData
 from platform_assets.lib.ml.evaluation_log import latest_evaluation
 from platform_assets.lib.ml.spec import ModelSpec
@@ -42,17 +43,13 @@ def build_evaluation_asset(spec: ModelSpec) -> dg.AssetsDefinition:
     def evaluation(
         context: dg.AssetExecutionContext, platform_data: PlatformData
     ) -> dg.MaterializeResult:
-        from platform_assets.lib.ml.candidate_evaluation import (
-            NoCandidateError,
-            evaluate_candidate,
-        )
+        from platform_assets.lib.ml.candidate_evaluation import evaluate_candidate
 
+        hold_retrain_claim(context, platform_data, spec.name)
         paths = platform_data.paths
         with connect(paths.warehouse) as connection:
-            try:
-                result = evaluate_candidate(connection, paths.artifacts, spec)
-            except NoCandidateError as error:
-                raise dg.Failure(str(error)) from error
+            version = bound_candidate(context, connection, spec)
+            result = evaluate_candidate(connection, paths.artifacts, spec, version)
         candidate, champion, gate = result.candidate, result.champion, result.gate
         return dg.MaterializeResult(
             metadata={
@@ -91,16 +88,10 @@ def build_champion_asset(spec: ModelSpec) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, platform_data: PlatformData
     ) -> dg.MaterializeResult:
         from platform_assets.lib.ml import champion_alias, registry
-        from platform_assets.lib.ml.candidate_evaluation import (
-            NoCandidateError,
-            awaiting_candidate,
-        )
 
+        hold_retrain_claim(context, platform_data, spec.name)
         with connect(platform_data.paths.warehouse) as connection:
-            try:
-                candidate = awaiting_candidate(connection, spec)
-            except NoCandidateError as error:
-                raise dg.Failure(str(error)) from error
+            candidate = bound_candidate(context, connection, spec)
             verdict = latest_evaluation(connection, spec.name, candidate.version)
             if verdict is None:
                 raise dg.Failure(
@@ -119,7 +110,7 @@ def build_champion_asset(spec: ModelSpec) -> dg.AssetsDefinition:
                 spec.name,
                 candidate.version,
                 reason=verdict.reason,
-                actor=f"dagster:{context.run_id}",
+                actor=run_actor(context.run.run_id),
             )
         return dg.MaterializeResult(
             metadata={

@@ -14,13 +14,18 @@ from platform_assets.defs.ml.ml_context import (
     feature_roles,
     feature_view_keys,
     manifest_checksum,
-    training_set_folder,
 )
 from platform_assets.defs.ml.model_keys import (
     CANDIDATE,
     ML_GROUP,
     TRAINING_SET,
     model_asset_key,
+)
+from platform_assets.defs.ml.retrain_run import (
+    bound_training_set_folder,
+    hold_retrain_claim,
+    run_actor,
+    training_set_folder,
 )
 from platform_assets.defs.resources import WAREHOUSE_WRITER_POOL, PlatformData
 from platform_assets.defs.transform.dbt_models import FEATURE_TABLE_KEY
@@ -86,6 +91,7 @@ def build_training_set_asset(spec: ModelSpec) -> dg.AssetsDefinition:
         )
         from platform_assets.lib.ml.training_set import save_training_set
 
+        hold_retrain_claim(context, platform_data, spec.name)
         run_spec = spec.with_overrides(training_window_days=config.training_window_days)
         features = resolve_features(run_spec, feature_roles(), feature_catalog())
         with connect(platform_data.paths.warehouse) as connection:
@@ -109,7 +115,10 @@ def build_training_set_asset(spec: ModelSpec) -> dg.AssetsDefinition:
         }
         reference = reference_sample(population, features)
         save_training_set(
-            training_set_folder(platform_data, spec.name), frame, description, reference
+            training_set_folder(platform_data, spec.name, context.run.run_id),
+            frame,
+            description,
+            reference,
         )
         target = frame[spec.target].astype(float)
         return dg.MaterializeResult(
@@ -170,12 +179,16 @@ def build_candidate_asset(spec: ModelSpec) -> dg.AssetsDefinition:
             target_values,
             train,
         )
-        from platform_assets.lib.ml.training_set import load_training_set
-
-        run_spec = spec.with_overrides(params=config.hyperparameters)
-        frame, described, reference = load_training_set(
-            training_set_folder(platform_data, spec.name), spec.name
+        from platform_assets.lib.ml.training_set import (
+            kept_training_sets,
+            load_training_set,
+            prune_training_sets,
         )
+
+        hold_retrain_claim(context, platform_data, spec.name)
+        run_spec = spec.with_overrides(params=config.hyperparameters)
+        training_set_path = bound_training_set_folder(context, platform_data, spec.name)
+        frame, described, reference = load_training_set(training_set_path, spec.name)
         features = described["features"]
         window = TrainingWindow(
             date.fromisoformat(described["window_start"]),
@@ -208,6 +221,8 @@ def build_candidate_asset(spec: ModelSpec) -> dg.AssetsDefinition:
                     "target": spec.target,
                     "task": spec.task,
                     "validation_start": window.validation_start.isoformat(),
+                    # the rows it was fitted on, kept per version (keep_training_sets)
+                    "training_set_run_id": training_set_path.name,
                 },
                 metrics=metrics,
                 training_start=window.start,
@@ -216,11 +231,17 @@ def build_candidate_asset(spec: ModelSpec) -> dg.AssetsDefinition:
                 data_fingerprint=described["fingerprint"],
                 dbt_manifest_checksum=manifest_checksum(),
                 reference_sample=reference,
-                actor=f"dagster:{context.run_id}",
+                actor=run_actor(context.run.run_id),
+            )
+            pruned = prune_training_sets(
+                training_set_path.parent,
+                kept_training_sets(connection, spec, training_set_path.name),
             )
         return dg.MaterializeResult(
             metadata={
                 "version": version.version,
+                "training_set": str(training_set_path),
+                "training_sets_pruned": len(pruned),
                 **{f"validation_{name}": value for name, value in metrics.items()},
                 "train_rows": trained.train_rows,
                 "validation_rows": trained.validation_rows,

@@ -12,12 +12,14 @@ import hashlib
 import io
 import os
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 # The names the registry writes, and the hidden names they wait under until their row commits.
 VERSION_FILE_PATTERN = re.compile(r"v\d+\.(?:joblib|reference\.parquet)")
 PENDING_FILE_PATTERN = re.compile(r"\.(v\d+\.(?:joblib|reference\.parquet))\.pending")
+QUARANTINE = "quarantine"
 
 
 class ArtifactIntegrityError(ValueError):
@@ -70,12 +72,15 @@ def write_pending(final: Path, data: bytes) -> Path:
     return pending
 
 
-def settle_pending_files(folder: Path, recorded: dict[str, str]) -> None:
+def settle_pending_files(folder: Path, recorded: dict[str, str]) -> list[Path]:
     """Clear what an interrupted registration left: publish pending files whose row was
-    committed (`recorded` maps their names to their SHA-256), delete the others, and delete
-    version files no row records (so no artifact lacks a row). Only names the registry itself
+    committed (`recorded` maps their names to their SHA-256) and delete the others. A version
+    file no row records is never deleted (a warehouse rebuilt from nothing records none of a
+    model's files): it is moved to `quarantine/`, stamped with the time, and returned, so that
+    a new version of the same number cannot overwrite it. Only names the registry itself
     writes are touched. Runs inside the single-writer section.
     """
+    quarantined = []
     for path in folder.iterdir():
         pending = PENDING_FILE_PATTERN.fullmatch(path.name)
         if pending and pending[1] in recorded and not (folder / pending[1]).exists():
@@ -85,7 +90,12 @@ def settle_pending_files(folder: Path, recorded: dict[str, str]) -> None:
         if pending:
             path.unlink(missing_ok=True)
         elif VERSION_FILE_PATTERN.fullmatch(path.name) and path.name not in recorded:
-            path.unlink()
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+            target = folder / QUARANTINE / f"{stamp}-{path.name}"
+            target.parent.mkdir(exist_ok=True)
+            os.replace(path, target)
+            quarantined.append(target)
+    return quarantined
 
 
 def publish(temporary: Path, final: Path) -> None:

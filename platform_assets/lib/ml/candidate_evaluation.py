@@ -127,9 +127,9 @@ def model_card(spec, candidate, champion, frame, y_true, scores, comparisons, ga
 
 
 def evaluate_candidate(
-    connection: duckdb.DuckDBPyConnection, artifacts: Path, spec: ModelSpec
+    connection: duckdb.DuckDBPyConnection, artifacts: Path, spec: ModelSpec, candidate
 ) -> CandidateEvaluation:
-    """Score the awaiting candidate and the champion on the candidate's held-out days, apply the
+    """Score a candidate version and the champion on the candidate's held-out days, apply the
     promotion gate, build the model card and record the evaluation."""
     import numpy as np
 
@@ -137,7 +137,6 @@ def evaluate_candidate(
     from platform_assets.lib.ml.evaluation import predict, promotion_gate, score
     from platform_assets.lib.ml.training import prepare_features, target_values
 
-    candidate = awaiting_candidate(connection, spec)
     champion = registry.champion(connection, spec.name)
     start = date.fromisoformat(candidate.params["validation_start"])
     scores, frame = {}, None

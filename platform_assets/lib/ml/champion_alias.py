@@ -34,8 +34,7 @@ def promote(
             "Promote another version, or roll back to the previous champion."
         )
     read_verified(artifacts_dir / target.artifact_path, target.artifact_sha256)
-    current = champion(connection, model_name)
-    _swap_champion(connection, current, target, AliasChange("promote", reason, actor))
+    _swap_champion(connection, target, AliasChange("promote", reason, actor))
     return get_version(connection, model_name, version)
 
 
@@ -58,7 +57,7 @@ def rollback(
         )
     target = get_version(connection, model_name, stack[-2])
     read_verified(artifacts_dir / target.artifact_path, target.artifact_sha256)
-    _swap_champion(connection, current, target, AliasChange("rollback", reason, actor))
+    _swap_champion(connection, target, AliasChange("rollback", reason, actor))
     return get_version(connection, model_name, target.version)
 
 
@@ -74,17 +73,23 @@ def _champion_stack(connection: duckdb.DuckDBPyConnection, model_name: str) -> l
 
 
 def _swap_champion(
-    connection: duckdb.DuckDBPyConnection,
-    current: ModelVersion | None,
-    target: ModelVersion,
-    change: AliasChange,
+    connection: duckdb.DuckDBPyConnection, target: ModelVersion, change: AliasChange
 ) -> None:
+    """Archive whatever is champion now and make the target champion, in one transaction.
+
+    The champion is read inside the transaction, not before it: a promotion that committed in
+    between (another process, another connection) is archived too, never left beside the new
+    one. Two promotions that overlap conflict in DuckDB and one of them fails whole.
+    """
+    name = target.model_name
     with transaction(connection):
-        if current is not None:
-            move_alias(
-                connection, current.model_name, current.version, "champion", "archived", change
-            )
-        move_alias(connection, target.model_name, target.version, target.alias, "champion", change)
+        serving = connection.execute(
+            "SELECT version FROM ml.model_versions WHERE model_name = ? AND alias = 'champion'",
+            [name],
+        ).fetchall()
+        for (version,) in serving:
+            move_alias(connection, name, version, "champion", "archived", change)
+        move_alias(connection, name, target.version, target.alias, "champion", change)
 
 
 def _require_reason(reason: str) -> None:

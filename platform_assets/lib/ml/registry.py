@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import re
 from datetime import date
 from pathlib import Path
@@ -48,6 +49,7 @@ if TYPE_CHECKING:  # pandas and joblib load inside the functions: sensors import
     import pandas as pd
 
 MODEL_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+logger = logging.getLogger(__name__)  # shown in Dagster's run logs (dagster.yaml python_logs)
 
 
 def register_version(
@@ -81,7 +83,15 @@ def register_version(
     ensure_registry_schema(connection)
     folder = artifacts_dir / model_name
     folder.mkdir(parents=True, exist_ok=True)
-    settle_pending_files(folder, _recorded_files(connection, model_name))
+    for path in settle_pending_files(folder, _recorded_files(connection, model_name)):
+        logger.warning(
+            "%s matches no version the registry records for %s (a rebuilt or replaced "
+            "warehouse?): it was moved to %s, not deleted. Keep it, or delete it once you are "
+            "sure no one needs it.",
+            path.name.split("-", 1)[1],
+            model_name,
+            path,
+        )
     try:
         with transaction(connection):
             number = connection.execute(
@@ -186,6 +196,20 @@ def champion(connection: duckdb.DuckDBPyConnection, model_name: str) -> ModelVer
     """The version currently serving for a model, or None if none was promoted yet."""
     found = [v for v in list_versions(connection, model_name) if v.alias == "champion"]
     return found[0] if found else None
+
+
+def registered_by(
+    connection: duckdb.DuckDBPyConnection, model_name: str, actor: str
+) -> ModelVersion | None:
+    """The newest version a given actor (a Dagster run) registered, or None."""
+    if not registry_exists(connection):
+        return None
+    found = connection.execute(
+        "SELECT version FROM ml.model_alias_events WHERE model_name = ? AND action = 'register' "
+        "AND to_alias = 'candidate' AND actor = ? ORDER BY event_id DESC LIMIT 1",
+        [model_name, actor],
+    ).fetchone()
+    return get_version(connection, model_name, found[0]) if found else None
 
 
 def alias_history(connection: duckdb.DuckDBPyConnection, model_name: str) -> list[AliasEvent]:

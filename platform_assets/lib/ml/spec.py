@@ -108,6 +108,9 @@ class ModelSpec:
     # How long before the scheduled departure the prediction is made: every feature is the
     # value known then.
     prediction_lead_minutes: int = 60
+    # The training sets kept for audit and refitting: those of the last this many versions,
+    # and always the champion's; older ones are deleted after each registration.
+    keep_training_sets: int = 10
     promotion: PromotionRule = PromotionRule("roc_auc", 0.0, 0.5)
     retraining: RetrainingPolicy = RetrainingPolicy()
 
@@ -184,6 +187,7 @@ def _parse_model(name: str, entry: dict[str, Any], source: Path) -> ModelSpec:
         validation_days=int(entry.get("validation_days", 14)),
         recency_half_life_days=_half_life(entry.get("recency_half_life_days"), fail),
         prediction_lead_minutes=lead,
+        keep_training_sets=_keep_training_sets(entry.get("keep_training_sets", 10), fail),
         promotion=PromotionRule(
             metric=metric,
             min_improvement=float(promotion.get("min_improvement", 0.0)),
@@ -204,6 +208,15 @@ def _parse_model(name: str, entry: dict[str, Any], source: Path) -> ModelSpec:
     if not 0 < spec.promotion.confidence < 1:
         raise fail("promotion.confidence must be between 0 and 1 (for example 0.8).")
     return spec
+
+
+def _keep_training_sets(value: Any, fail) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise fail(
+            f"keep_training_sets must be a whole number of versions, at least 1 (how many "
+            f"recent versions keep the rows they were fitted on), found {value!r}."
+        )
+    return value
 
 
 def _half_life(value: Any, fail) -> float | None:
