@@ -21,6 +21,10 @@ from sklearn.linear_model import LogisticRegression
 from platform_assets.cli.models import add_models_commands
 from platform_assets.lib.ml import champion_alias, registry
 from platform_assets.lib.ml.artifacts import ArtifactIntegrityError
+from platform_assets.lib.ml.champion_manifest import (
+    read_champion_manifest,
+    refresh_champion_manifest,
+)
 from platform_assets.lib.warehouse import connect
 
 MODEL = "delay_classifier"
@@ -206,6 +210,32 @@ def test_promote_and_rollback_move_aliases_and_write_the_audit_trail(data_paths)
         ("v1", "rollback", "archived", "champion"),
     ]
     assert (events[-1].reason, events[-1].actor) == ("v2 too", "d")
+
+
+def test_promotion_and_rollback_publish_the_champion_manifest(data_paths):
+    """The manifest names the champion after each move, with the artifact's SHA-256; a stale
+    one (a crash after the commit) is published again from the registry."""
+    artifacts = data_paths.artifacts
+    manifest = artifacts / MODEL / "champion.json"
+    with connect(data_paths.warehouse) as connection:
+        for seed in range(2):
+            _register(connection, artifacts, seed=seed)
+        assert read_champion_manifest(artifacts, MODEL) is None
+        first = champion_alias.promote(connection, artifacts, MODEL, "v1", reason="r", actor="a")
+        second = champion_alias.promote(connection, artifacts, MODEL, "v2", reason="r", actor="a")
+        published = read_champion_manifest(artifacts, MODEL)
+        assert (published["version"], published["artifact_sha256"]) == (
+            "v2",
+            second.artifact_sha256,
+        )
+        assert _sha256(artifacts / published["artifact_path"]) == second.artifact_sha256
+        stale = manifest.read_bytes()
+        restored = champion_alias.rollback(connection, artifacts, MODEL, reason="r", actor="a")
+        assert read_champion_manifest(artifacts, MODEL)["version"] == restored.version == "v1"
+        manifest.write_bytes(stale)
+        assert refresh_champion_manifest(artifacts, registry.champion(connection, MODEL))
+        assert not refresh_champion_manifest(artifacts, registry.champion(connection, MODEL))
+    assert read_champion_manifest(artifacts, MODEL)["artifact_sha256"] == first.artifact_sha256
 
 
 def test_the_first_candidate_becomes_champion(data_paths):

@@ -38,6 +38,7 @@ def build_predictions_asset(
         import pandas as pd
 
         from platform_assets.lib.ml import registry
+        from platform_assets.lib.ml.champion_manifest import refresh_champion_manifest
         from platform_assets.lib.ml.evaluation import predict
         from platform_assets.lib.ml.predictions import replace_predictions
         from platform_assets.lib.ml.training import prepare_features
@@ -49,6 +50,11 @@ def build_predictions_asset(
                 raise dg.Failure(
                     f"Model '{spec.name}' has no champion yet: materialize "
                     f"ml/{spec.name}/champion (train, evaluate, promote) first."
+                )
+            if refresh_champion_manifest(platform_data.paths.artifacts, serving):
+                context.log.warning(
+                    f"The champion manifest of '{spec.name}' did not name {serving.version}: "
+                    "published again (a promotion was interrupted after it committed?)."
                 )
             pipeline = registry.load_model(
                 connection, platform_data.paths.artifacts, spec.name, serving.version

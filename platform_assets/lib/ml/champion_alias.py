@@ -1,7 +1,8 @@
 """Who serves: promotion and rollback of a model's champion alias, each in one transaction.
 
 A version is promoted only after its artifact passed verification; a rollback brings back
-the champion the current one replaced, as the audit trail records it.
+the champion the current one replaced, as the audit trail records it. Both publish the
+champion manifest (`champion_manifest.py`) once their transaction has committed.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 import duckdb
 
 from platform_assets.lib.ml.artifacts import read_verified
+from platform_assets.lib.ml.champion_manifest import publish_champion_manifest
 from platform_assets.lib.ml.registry import alias_history, champion, get_version
 from platform_assets.lib.ml.registry_tables import AliasChange, ModelVersion, move_alias
 from platform_assets.lib.warehouse import transaction
@@ -35,7 +37,9 @@ def promote(
         )
     read_verified(artifacts_dir / target.artifact_path, target.artifact_sha256)
     _swap_champion(connection, target, AliasChange("promote", reason, actor))
-    return get_version(connection, model_name, version)
+    promoted = get_version(connection, model_name, version)
+    publish_champion_manifest(artifacts_dir, promoted)
+    return promoted
 
 
 def rollback(
@@ -58,7 +62,9 @@ def rollback(
     target = get_version(connection, model_name, stack[-2])
     read_verified(artifacts_dir / target.artifact_path, target.artifact_sha256)
     _swap_champion(connection, target, AliasChange("rollback", reason, actor))
-    return get_version(connection, model_name, target.version)
+    restored = get_version(connection, model_name, target.version)
+    publish_champion_manifest(artifacts_dir, restored)
+    return restored
 
 
 def _champion_stack(connection: duckdb.DuckDBPyConnection, model_name: str) -> list[str]:
