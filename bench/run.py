@@ -63,6 +63,17 @@ def _largest_score_difference(baseline_csv: Path, warehouse: Path) -> float:
     return float((joined["score"] - joined["value"]).abs().max())
 
 
+def _folder_sizes_mb(root: Path) -> dict[str, float]:
+    """The size of each top-level folder (and file) of a data root, in MB."""
+
+    def size(path: Path) -> int:
+        if path.is_file():
+            return path.stat().st_size
+        return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+    return {path.name: size(path) / 1e6 for path in sorted(root.iterdir())}
+
+
 def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="platform-bench-"))
     landing_root = work / "landing_year"
@@ -196,6 +207,12 @@ def main() -> None:
         ("B2 one new day end to end, day 360 (s)", day_360.wall_seconds, day_30.wall_seconds,
          "<= 20 s and <= 1.25 x day 30")
     )  # fmt: skip
+
+    # B11: what the replayed year (loaded, both models served and monitored, day 360 run
+    # again) leaves on disk, by folder. The Dagster home is a temporary one per benchmark
+    # process, so it is not here.
+    for folder, megabytes in _folder_sizes_mb(work / "b1_platform").items():
+        rows.append((f"B11 data root after the year: {folder} (MB)", megabytes, None, ""))
 
     # B4: the year ten times over (about 3.4 million flights) through the same steps.
     ten_times = work / "landing_x10"
