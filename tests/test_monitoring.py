@@ -80,11 +80,8 @@ def test_daily_monitoring_writes_drift_performance_and_a_report_counting_unseen_
     monitored,
 ):
     from platform_assets.lib.monitoring.model_state import gather_model_state
-    from platform_assets.lib.monitoring.monitoring_store import (
-        DRIFT_SHARE,
-        daily_values,
-        ensure_monitoring_schema,
-    )
+    from platform_assets.lib.monitoring.monitoring_store import DRIFT_SHARE, daily_values
+    from platform_assets.lib.schema_migrations import MIGRATIONS_TABLE
 
     paths, instance, family = monitored.paths, monitored.instance, monitored.family
     rows = _monitoring_rows(paths)
@@ -134,7 +131,9 @@ def test_daily_monitoring_writes_drift_performance_and_a_report_counting_unseen_
         # a warehouse monitored before the flag existed gets it from the registry
         for table in ("drift", "performance"):
             connection.execute(f"ALTER TABLE monitoring.{table} DROP COLUMN in_sample")
-        ensure_monitoring_schema(connection)
+        connection.execute(f"DROP TABLE {MIGRATIONS_TABLE}")
+    with connect(paths.warehouse) as connection:  # a writer opens it: migrated
+        assert connection.execute(f"SELECT version FROM {MIGRATIONS_TABLE}").fetchall() == [(1,)]
     assert [d.isoformat() for d in counted] == MONITORED
     assert [d.isoformat() for d in asked] == [day, *MONITORED]
     assert min(state.drift_shares).isoformat() == MONITORED[0]

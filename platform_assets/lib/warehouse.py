@@ -53,6 +53,10 @@ def connect(
         )
     connection = _open(path, read_only, wait_seconds)
     try:
+        if not read_only:  # a writer brings a warehouse made by an older release forward
+            from platform_assets.lib.schema_migrations import migrate
+
+            migrate(connection)
         yield connection
     finally:
         connection.close()

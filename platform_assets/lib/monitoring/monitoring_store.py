@@ -20,7 +20,7 @@ import duckdb
 
 from platform_assets.lib.ml.spec import RetrainingPolicy
 from platform_assets.lib.monitoring.retraining_policy import RetrainingDecision
-from platform_assets.lib.warehouse import table_exists, transaction
+from platform_assets.lib.warehouse import transaction
 
 if TYPE_CHECKING:  # the retraining sensors import this module; they never build a frame
     import pandas as pd
@@ -43,7 +43,6 @@ def ensure_monitoring_schema(connection: duckdb.DuckDBPyConnection) -> None:
             )
             """
         )
-        _add_in_sample_column(connection, table)
     connection.execute(
         """
         CREATE TABLE IF NOT EXISTS monitoring.untested_columns (
@@ -60,24 +59,6 @@ def ensure_monitoring_schema(connection: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
-
-
-def _add_in_sample_column(connection: duckdb.DuckDBPyConnection, table: str) -> None:
-    """Give a warehouse made before the `in_sample` column its column, set from the registry."""
-    has_column = connection.execute(
-        "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'monitoring' "
-        "AND table_name = ? AND column_name = 'in_sample'",
-        [table],
-    ).fetchone()[0]
-    if has_column:
-        return
-    connection.execute(f"ALTER TABLE monitoring.{table} ADD COLUMN in_sample BOOLEAN")
-    if table_exists(connection, "ml.model_versions"):
-        connection.execute(
-            f"UPDATE monitoring.{table} AS m SET in_sample = m.partition_date <= v.training_end "
-            "FROM ml.model_versions AS v "
-            "WHERE v.model_name = m.model_name AND v.version = m.model_version"
-        )
 
 
 def replace_daily_rows(
