@@ -55,6 +55,8 @@ from platform_assets.lib.warehouse import connect
 paths = DataPaths.from_env()
 model = np.random.default_rng(0).random(3_000_000)  # about 24 MB once pickled
 sample = pd.DataFrame({"x": np.arange(200_000)})
+with connect(paths.warehouse):  # the warehouse exists and is at the current schema
+    pass
 print("ready", flush=True)
 while True:
     with connect(paths.warehouse) as connection:
@@ -142,7 +144,9 @@ def _check_registry(paths) -> int:
                 )
     recorded = {Path(v.artifact_path).name for v in versions}
     recorded |= {Path(v.reference_sample_path).name for v in versions if v.reference_sample_path}
-    visible = {p.name for p in folder.iterdir() if not p.name.startswith(".")}
+    # a kill before the first registration made the folder leaves nothing to check
+    files = folder.iterdir() if folder.exists() else []
+    visible = {p.name for p in files if not p.name.startswith(".")}
     assert visible <= recorded, f"artifacts without a row: {sorted(visible - recorded)}"
     return len(versions)
 

@@ -145,8 +145,10 @@ def test_values_of_the_wrong_type_are_rejected_with_their_column_and_good_rows_l
             rows[4], "time_hour", "2013-01-01T25:00:00Z"
         ),
         "unparseable number in flight": _with_field(rows[5], "flight", "UA1545"),
+        "timestamp without a time zone in time_hour: write it in UTC, for example "
+        "2013-01-01T10:00:00Z": _with_field(rows[6], "time_hour", "2013-01-01 10:00:00"),
     }
-    path.write_text("\n".join([header, *bad.values(), *rows[6:]]) + "\n")
+    path.write_text("\n".join([header, *bad.values(), *rows[7:]]) + "\n")
     with connect(data_paths.warehouse) as connection:
         counts = _load(connection, path, DAY)
         rejects = _rejects(connection)

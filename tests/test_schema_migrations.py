@@ -1,9 +1,9 @@
-"""A warehouse made by an older release opens, gains the new columns and keeps every row; one
-made by a newer release is refused."""
+"""A warehouse made by an older release opens, gains the new columns, stores its times with
+their zone and keeps every row; one made by a newer release is refused."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import duckdb
 import pytest
@@ -41,7 +41,10 @@ def test_an_older_warehouse_gains_the_new_columns_and_keeps_every_row(data_paths
         rows = connection.execute(
             "SELECT partition_date, value, in_sample FROM monitoring.drift ORDER BY 1"
         ).fetchall()
-        recorded = connection.execute(f"SELECT version FROM {MIGRATIONS_TABLE}").fetchall()
+        computed = connection.execute("SELECT DISTINCT computed_at FROM monitoring.drift")
+        computed = computed.fetchall()
+        recorded = connection.execute(f"SELECT version FROM {MIGRATIONS_TABLE} ORDER BY 1")
+        recorded = recorded.fetchall()
         assert migrate(connection) == []  # once only
     assert [(day, in_sample) for day, _, in_sample in rows] == [
         (date(2013, 3, 29), True),
@@ -51,7 +54,9 @@ def test_an_older_warehouse_gains_the_new_columns_and_keeps_every_row(data_paths
         (date(2013, 4, 2), False),
     ]
     assert [value for _, value, _ in rows] == pytest.approx([0.0, 0.1, 0.2, 0.3, 0.4])
-    assert recorded == [(1,)]
+    assert recorded == [(1,), (2,)]
+    # the naive time an older release stored was UTC: now a zoned value of the same instant
+    assert computed == [(datetime(2013, 4, 5, tzinfo=UTC),)]
 
 
 def test_a_warehouse_from_a_newer_release_is_refused_before_anything_is_written(data_paths):

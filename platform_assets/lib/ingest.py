@@ -23,7 +23,7 @@ from platform_assets.lib.warehouse import quote_identifier, transaction
 # the next comma. Lines are matched with a comma put in front: anchoring the first field on `^`
 # instead lost an empty first field (',1,1' gave two fields), misreporting a missing key.
 CSV_FIELD_PATTERN = r',("(?:[^"]|"")*"|[^,]*)'
-LINEAGE_COLUMNS_SQL = "source_file VARCHAR, source_line INTEGER, loaded_at TIMESTAMP"
+LINEAGE_COLUMNS_SQL = "source_file VARCHAR, source_line INTEGER, loaded_at TIMESTAMPTZ"
 # A real header is a few hundred bytes; reading no more keeps a file that is one enormous
 # line (or has lost its line ends) from being read whole, and from filling the error message.
 MAX_HEADER_BYTES = 10_000
@@ -65,7 +65,7 @@ def ensure_raw_schema(connection: duckdb.DuckDBPyConnection) -> None:
         """
         CREATE TABLE IF NOT EXISTS raw.rejected_rows (
             source VARCHAR, partition_date DATE, source_file VARCHAR, line_number INTEGER,
-            reason VARCHAR, original_text VARCHAR, rejected_at TIMESTAMP
+            reason VARCHAR, original_text VARCHAR, rejected_at TIMESTAMPTZ
         )
         """
     )
@@ -146,6 +146,16 @@ def _rejection_reason_sql(source: RawSource) -> str:
                 f"{field(column)} NOT IN ({missing}) "
                 f"AND TRY_CAST({field(column)} AS TIMESTAMPTZ) IS NULL",
                 f"'unparseable timestamp in {column}'",
+            )
+        )
+        # the contract's instants are UTC: a value without a zone would be read in the
+        # session's zone, which is a guess
+        conditions.append(
+            (
+                f"{field(column)} NOT IN ({missing}) "
+                f"AND NOT regexp_matches({field(column)}, '(Z|[+-][0-9]{{2}}(:?[0-9]{{2}})?)$')",
+                f"'timestamp without a time zone in {column}: write it in UTC, "
+                "for example 2013-01-01T10:00:00Z'",
             )
         )
     if source.daily:
@@ -261,11 +271,11 @@ def load_files(
             )
         connection.execute(
             f"INSERT INTO {source.table} SELECT {values}, {partition_value}"
-            "filename, line_number, now()::TIMESTAMP FROM staged_lines WHERE reason IS NULL"
+            "filename, line_number, now() FROM staged_lines WHERE reason IS NULL"
         )
         connection.execute(
             "INSERT INTO raw.rejected_rows SELECT $source, partition_date, filename, "
-            "line_number, reason, original_text, now()::TIMESTAMP "
+            "line_number, reason, original_text, now() "
             "FROM staged_lines WHERE reason IS NOT NULL",
             {"source": source.name},
         )

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import duckdb
 
-from platform_assets.lib.warehouse import table_exists, transaction
+from platform_assets.lib.warehouse import quote_identifier, table_exists, transaction
 
 MIGRATIONS_TABLE = "main.platform_schema_migrations"
 
@@ -57,10 +57,29 @@ def _monitoring_in_sample(connection: duckdb.DuckDBPyConnection) -> None:
             )
 
 
+def _timestamps_in_utc(connection: duckdb.DuckDBPyConnection) -> None:
+    """Every stored time becomes a TIMESTAMPTZ. Earlier releases stored `now()` cast to a
+    naive TIMESTAMP, which is the session's local time; on the machines they ran on (and in
+    the platform's own runs, which set the session to UTC) that was UTC, and it is read so."""
+    naive = connection.execute(
+        "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
+        "WHERE schema_name IN ('raw', 'ml', 'monitoring') AND data_type = 'TIMESTAMP' "
+        "AND table_name IN (SELECT table_name FROM duckdb_tables() "
+        "WHERE schema_name = duckdb_columns.schema_name)"
+    ).fetchall()
+    for schema, table, column in naive:
+        name = f"{quote_identifier(schema)}.{quote_identifier(table)}"
+        connection.execute(
+            f"ALTER TABLE {name} ALTER COLUMN {quote_identifier(column)} "
+            f"SET DATA TYPE TIMESTAMPTZ USING timezone('UTC', {quote_identifier(column)})"
+        )
+
+
 MIGRATIONS = [
     Migration(
         1, "monitoring.drift and monitoring.performance gain in_sample", _monitoring_in_sample
     ),
+    Migration(2, "stored times are TIMESTAMPTZ (UTC)", _timestamps_in_utc),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

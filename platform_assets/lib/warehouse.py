@@ -27,7 +27,10 @@ def _open(path: Path, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyCo
     delay = 0.05
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            connection = duckdb.connect(str(path), read_only=read_only)
+            # every time the platform shows or casts is UTC, whatever the machine's zone
+            connection.execute("SET TimeZone = 'UTC'")
+            return connection
         except duckdb.IOException as error:
             if "lock" not in str(error).lower():
                 raise

@@ -38,7 +38,7 @@ def ensure_evaluation_log(connection: duckdb.DuckDBPyConnection) -> None:
             model_name VARCHAR, candidate_version VARCHAR, champion_version VARCHAR,
             window_start DATE, window_end DATE, "rows" BIGINT,
             candidate_metrics JSON, champion_metrics JSON,
-            gate_passed BOOLEAN, reason VARCHAR, evaluated_at TIMESTAMP
+            gate_passed BOOLEAN, reason VARCHAR, evaluated_at TIMESTAMPTZ
         )
         """
     )
@@ -48,7 +48,7 @@ def record_evaluation(connection: duckdb.DuckDBPyConnection, evaluation: Evaluat
     """Append one evaluation (the log keeps every verdict)."""
     ensure_evaluation_log(connection)
     connection.execute(
-        "INSERT INTO ml.model_evaluations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+        "INSERT INTO ml.model_evaluations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
         [
             evaluation.model_name,
             evaluation.candidate_version,

@@ -21,7 +21,7 @@ def ensure_predictions_table(connection: duckdb.DuckDBPyConnection) -> None:
         """
         CREATE TABLE IF NOT EXISTS ml.predictions (
             model_name VARCHAR, partition_date DATE, flight_id VARCHAR,
-            model_version VARCHAR, score DOUBLE, predicted_at TIMESTAMP
+            model_version VARCHAR, score DOUBLE, predicted_at TIMESTAMPTZ
         )
         """
     )
@@ -48,7 +48,7 @@ def replace_predictions(
         connection.register("scored_flights", scored)
         connection.execute(
             "INSERT INTO ml.predictions SELECT ?, partition_date, flight_id, ?, score, "
-            "now()::TIMESTAMP FROM scored_flights",
+            "now() FROM scored_flights",
             [model_name, model_version],
         )
         connection.unregister("scored_flights")

@@ -76,7 +76,7 @@ def ensure_registry_schema(connection: duckdb.DuckDBPyConnection) -> None:
         """
         CREATE TABLE IF NOT EXISTS ml.model_versions (
             model_name VARCHAR NOT NULL, version VARCHAR NOT NULL,
-            version_number INTEGER NOT NULL, created_at TIMESTAMP NOT NULL,
+            version_number INTEGER NOT NULL, created_at TIMESTAMPTZ NOT NULL,
             params JSON NOT NULL, metrics JSON NOT NULL,
             training_start DATE NOT NULL, training_end DATE NOT NULL, row_count BIGINT NOT NULL,
             data_fingerprint VARCHAR NOT NULL, dbt_manifest_checksum VARCHAR NOT NULL,
@@ -94,7 +94,7 @@ def ensure_registry_schema(connection: duckdb.DuckDBPyConnection) -> None:
             event_id BIGINT PRIMARY KEY, model_name VARCHAR NOT NULL, version VARCHAR NOT NULL,
             action VARCHAR NOT NULL CHECK (action IN ('register', 'promote', 'rollback')),
             from_alias VARCHAR, to_alias VARCHAR NOT NULL, reason VARCHAR NOT NULL,
-            actor VARCHAR NOT NULL, "at" TIMESTAMP NOT NULL
+            actor VARCHAR NOT NULL, "at" TIMESTAMPTZ NOT NULL
         )
         """
     )
@@ -135,5 +135,5 @@ def registry_exists(connection: duckdb.DuckDBPyConnection) -> bool:
 
 
 def utc_now() -> datetime:
-    """Naive UTC, as the TIMESTAMP columns store it."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    """The time now, aware and in UTC, as the TIMESTAMPTZ columns store it."""
+    return datetime.now(UTC)

@@ -38,7 +38,7 @@ def ensure_monitoring_schema(connection: duckdb.DuckDBPyConnection) -> None:
             f"""
             CREATE TABLE IF NOT EXISTS monitoring.{table} (
                 model_name VARCHAR, partition_date DATE, metric VARCHAR, value DOUBLE,
-                model_version VARCHAR, "rows" BIGINT, computed_at TIMESTAMP,
+                model_version VARCHAR, "rows" BIGINT, computed_at TIMESTAMPTZ,
                 in_sample BOOLEAN
             )
             """
@@ -47,7 +47,7 @@ def ensure_monitoring_schema(connection: duckdb.DuckDBPyConnection) -> None:
         """
         CREATE TABLE IF NOT EXISTS monitoring.untested_columns (
             model_name VARCHAR, partition_date DATE, model_version VARCHAR,
-            column_name VARCHAR, reason VARCHAR, in_sample BOOLEAN, computed_at TIMESTAMP
+            column_name VARCHAR, reason VARCHAR, in_sample BOOLEAN, computed_at TIMESTAMPTZ
         )
         """
     )
@@ -55,7 +55,7 @@ def ensure_monitoring_schema(connection: duckdb.DuckDBPyConnection) -> None:
         """
         CREATE TABLE IF NOT EXISTS monitoring.retraining_decisions (
             model_name VARCHAR, as_of DATE, triggered BOOLEAN, reason VARCHAR,
-            numbers JSON, policy JSON, decided_at TIMESTAMP
+            numbers JSON, policy JSON, decided_at TIMESTAMPTZ
         )
         """
     )
@@ -86,7 +86,7 @@ def replace_daily_rows(
         connection.register("daily_metrics", rows)
         connection.execute(
             f"INSERT INTO monitoring.{table} BY NAME SELECT ? AS model_name, *, "
-            "now()::TIMESTAMP AS computed_at FROM daily_metrics",
+            "now() AS computed_at FROM daily_metrics",
             [model_name],
         )
         connection.unregister("daily_metrics")
@@ -125,7 +125,7 @@ def record_decision(
     """Append one retraining decision, triggered or not."""
     ensure_monitoring_schema(connection)
     connection.execute(
-        "INSERT INTO monitoring.retraining_decisions VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+        "INSERT INTO monitoring.retraining_decisions VALUES (?, ?, ?, ?, ?, ?, now())",
         [
             model_name,
             decision.numbers.get("as_of"),
