@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -16,20 +17,22 @@ import yaml
 
 from platform_assets.defs.transform.dbt_models import DBT_PROJECT_DIR
 
+# Holds the file until told to let go (a line on its standard input): no timing to race on
+# a loaded machine.
 HOLDER = (
-    "import sys, time, duckdb\n"
+    "import sys, duckdb\n"
     "connection = duckdb.connect(sys.argv[1], read_only=True)\n"
     "print('held', flush=True)\n"
-    "time.sleep(8)\n"
+    "sys.stdin.readline()\n"
 )
 
 
-def _dbt_debug(profiles_dir: Path, data_root: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
+def _dbt_debug(profiles_dir: Path, data_root: Path) -> subprocess.Popen:
+    return subprocess.Popen(
         [str(Path(sys.executable).parent / "dbt"), "debug", "--profiles-dir", str(profiles_dir)],
         cwd=DBT_PROJECT_DIR,
         env={**os.environ, "PLATFORM_DATA_DIR": str(data_root)},
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
     )
 
@@ -43,6 +46,7 @@ def test_dbt_connects_once_another_process_lets_the_warehouse_go(tmp_path: Path)
     (without_retries / "profiles.yml").write_text(yaml.safe_dump(profile))
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLDER, str(tmp_path / "warehouse.duckdb")],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -50,14 +54,20 @@ def test_dbt_connects_once_another_process_lets_the_warehouse_go(tmp_path: Path)
         assert holder.stdout.readline().strip() == "held"
 
         # the same profile without its retries fails on the lock at once...
+        started = time.monotonic()
         refused = _dbt_debug(without_retries, tmp_path)
-        assert refused.returncode != 0 and "Conflicting lock" in refused.stdout
-        assert holder.poll() is None, "the holder let go before the project's profile was tried"
+        refused_output = refused.communicate()[0]
+        # how long dbt took to start and meet the lock: let go well after that
+        release_after = 1.5 * (time.monotonic() - started) + 2
+        assert refused.returncode != 0 and "Conflicting lock" in refused_output
         # ...the project's profile waits for the holder to let go, then connects
-        waited = _dbt_debug(DBT_PROJECT_DIR, tmp_path)
+        waiting = _dbt_debug(DBT_PROJECT_DIR, tmp_path)
+        time.sleep(release_after)
+        holder.communicate("let go\n", timeout=30)
+        waited_output = waiting.communicate(timeout=120)[0]
     finally:
         holder.kill()
         holder.wait()
 
-    assert waited.returncode == 0, waited.stdout[-2000:]
-    assert "OK connection ok" in waited.stdout
+    assert waiting.returncode == 0, waited_output[-2000:]
+    assert "OK connection ok" in waited_output
