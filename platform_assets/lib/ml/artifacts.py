@@ -72,15 +72,15 @@ def write_pending(final: Path, data: bytes) -> Path:
     return pending
 
 
-def settle_pending_files(folder: Path, recorded: dict[str, str]) -> list[Path]:
+def settle_pending_files(folder: Path, recorded: dict[str, str]) -> dict[str, Path]:
     """Clear what an interrupted registration left: publish pending files whose row was
     committed (`recorded` maps their names to their SHA-256) and delete the others. A version
     file no row records is never deleted (a warehouse rebuilt from nothing records none of a
-    model's files): it is moved to `quarantine/`, stamped with the time, and returned, so that
-    a new version of the same number cannot overwrite it. Only names the registry itself
-    writes are touched. Runs inside the single-writer section.
+    model's files): it is moved to `quarantine/`, stamped with the time, so that a new version
+    of the same number cannot overwrite it; the moves are returned (name -> where it went).
+    Only names the registry itself writes are touched. Runs inside the single-writer section.
     """
-    quarantined = []
+    quarantined = {}
     for path in folder.iterdir():
         pending = PENDING_FILE_PATTERN.fullmatch(path.name)
         if pending and pending[1] in recorded and not (folder / pending[1]).exists():
@@ -94,7 +94,7 @@ def settle_pending_files(folder: Path, recorded: dict[str, str]) -> list[Path]:
             target = folder / QUARANTINE / f"{stamp}-{path.name}"
             target.parent.mkdir(exist_ok=True)
             os.replace(path, target)
-            quarantined.append(target)
+            quarantined[path.name] = target
     return quarantined
 
 

@@ -42,11 +42,14 @@ def champion_manifest(version: ModelVersion) -> dict[str, Any]:
     }
 
 
+def _manifest_text(version: ModelVersion) -> str:
+    return json.dumps(champion_manifest(version), indent=2, sort_keys=True)
+
+
 def publish_champion_manifest(artifacts_dir: Path, version: ModelVersion) -> Path:
     """Write the model's champion manifest atomically (readers see the old or the new)."""
     path = artifacts_dir / version.model_name / MANIFEST_FILE
-    text = json.dumps(champion_manifest(version), indent=2, sort_keys=True)
-    write_atomically(path, text.encode())
+    write_atomically(path, _manifest_text(version).encode())
     return path
 
 
@@ -60,9 +63,8 @@ def read_champion_manifest(artifacts_dir: Path, model_name: str) -> dict[str, An
 
 def refresh_champion_manifest(artifacts_dir: Path, version: ModelVersion) -> bool:
     """Publish the manifest again if it does not describe this champion; True if it did not."""
-    if read_champion_manifest(artifacts_dir, version.model_name) == json.loads(
-        json.dumps(champion_manifest(version), sort_keys=True)
-    ):
+    published = read_champion_manifest(artifacts_dir, version.model_name)
+    if published == json.loads(_manifest_text(version)):  # as read back: tuples are lists
         return False
     publish_champion_manifest(artifacts_dir, version)
     return True

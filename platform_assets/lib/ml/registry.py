@@ -83,12 +83,13 @@ def register_version(
     ensure_registry_schema(connection)
     folder = artifacts_dir / model_name
     folder.mkdir(parents=True, exist_ok=True)
-    for path in settle_pending_files(folder, _recorded_files(connection, model_name)):
+    moved = settle_pending_files(folder, _recorded_files(connection, model_name))
+    for name, path in moved.items():
         logger.warning(
             "%s matches no version the registry records for %s (a rebuilt or replaced "
             "warehouse?): it was moved to %s, not deleted. Keep it, or delete it once you are "
             "sure no one needs it.",
-            path.name.split("-", 1)[1],
+            name,
             model_name,
             path,
         )
