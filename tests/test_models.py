@@ -14,6 +14,7 @@ from platform_assets.lib.ml import registry
 from platform_assets.lib.ml.features import LeakageError, resolve_features
 from platform_assets.lib.ml.spec import ModelSpecError, load_model_specs
 from platform_assets.lib.warehouse import connect
+from tests.conftest import FEATURE_DAYS
 from tests.helpers import materialize_model_family, model_family, platform_assets
 
 TEST_MODELS = Path(__file__).with_name("models_for_tests.yaml")
@@ -164,11 +165,12 @@ def test_training_again_on_the_same_data_gives_the_same_fingerprint_and_metrics(
     test_models, ml_data_paths, instance
 ):
     """Each version keeps the training set it was fitted on; with `keep_training_sets: 1`
-    the older version's set is pruned (it is not the champion)."""
+    the older version's set is pruned (it is not the champion). The window asks for days
+    before the first one with data: the version records the days it was fitted on."""
     config = {
         "ops": {
             "ml__arrival_delay_regressor__training_set": {
-                "config": {"cutoff_date": TRAINING_CUTOFF}
+                "config": {"cutoff_date": TRAINING_CUTOFF, "training_window_days": 60}
             }
         }
     }
@@ -185,6 +187,7 @@ def test_training_again_on_the_same_data_gives_the_same_fingerprint_and_metrics(
         )
     assert first.data_fingerprint == second.data_fingerprint
     assert first.row_count == second.row_count
+    assert first.training_start.isoformat() == FEATURE_DAYS[0]
     for metric in ("mae", "rmse"):
         assert second.metrics[metric] == pytest.approx(first.metrics[metric], rel=1e-9)
     assert first.artifact_sha256  # the registry verified and stored both artifacts

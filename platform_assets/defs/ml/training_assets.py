@@ -225,7 +225,8 @@ def build_candidate_asset(spec: ModelSpec) -> dg.AssetsDefinition:
                     "training_set_run_id": training_set_path.name,
                 },
                 metrics=metrics,
-                training_start=window.start,
+                # the first day it was fitted on: a long window may start before the data
+                training_start=frame["flight_date"].min().date(),
                 training_end=window.end,
                 row_count=len(frame),
                 data_fingerprint=described["fingerprint"],
