@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fcntl
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,6 +60,7 @@ def feature_warehouse(tmp_path_factory: pytest.TempPathFactory, worker_id: str) 
 @pytest.fixture
 def ml_data_paths(data_paths: DataPaths, feature_warehouse: Path) -> DataPaths:
     """A fresh data root whose warehouse already holds the six weeks of features."""
-    data_paths.root.mkdir(parents=True)
-    shutil.copy(feature_warehouse, data_paths.warehouse)
+    from tests.helpers import copy_built_root
+
+    copy_built_root(feature_warehouse, data_paths)
     return data_paths

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 
@@ -35,6 +37,14 @@ def raw_flights_asset() -> dg.AssetsDefinition:
 def replay_days(paths: DataPaths, start: str, end: str) -> None:
     """Deliver real demo days into the test's landing zone."""
     replay(paths.landing, date.fromisoformat(start), date.fromisoformat(end))
+
+
+def copy_built_root(warehouse: Path, paths: DataPaths) -> None:
+    """Copy a built warehouse into a fresh data root, with the files its runs published for
+    the retraining sensors (labelled days)."""
+    paths.root.mkdir(parents=True)
+    shutil.copy(warehouse, paths.warehouse)
+    shutil.copytree(DataPaths(warehouse.parent).monitoring, paths.monitoring)
 
 
 def materialize_range(

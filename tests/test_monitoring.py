@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 import threading
+import time
 from dataclasses import dataclass
 from datetime import date
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -19,9 +23,11 @@ from platform_assets.defs.automation.retraining_sensors import build_retraining_
 from platform_assets.lib.ml import registry
 from platform_assets.lib.ml.spec import load_model_specs
 from platform_assets.lib.monitoring.retraining_policy import policy_fingerprint
+from platform_assets.lib.monitoring.sensor_files import read_decisions
 from platform_assets.lib.paths import DataPaths
 from platform_assets.lib.warehouse import connect
 from tests.helpers import (
+    copy_built_root,
     materialize_model_family,
     materialize_range,
     model_family,
@@ -50,8 +56,7 @@ def monitored(feature_warehouse, tmp_path_factory):
     tests add days and decisions the others do not read.
     """
     paths = DataPaths(tmp_path_factory.mktemp("monitored") / "data")
-    paths.root.mkdir()
-    shutil.copy(feature_warehouse, paths.warehouse)
+    copy_built_root(feature_warehouse, paths)
     with pytest.MonkeyPatch.context() as patch, dg.instance_for_test() as instance:
         patch.setenv("PLATFORM_DATA_DIR", str(paths.root))
         patch.setenv("PLATFORM_MODELS_FILE", str(TEST_MODELS))
@@ -127,7 +132,6 @@ def test_daily_monitoring_writes_drift_performance_and_a_report_counting_unseen_
     with connect(paths.warehouse) as connection:
         counted = daily_values(connection, "drift", spec.name, DRIFT_SHARE)
         asked = daily_values(connection, "drift", spec.name, DRIFT_SHARE, include_in_sample=True)
-        state = gather_model_state(connection, spec, retrain_in_flight=False)
         # a warehouse monitored before the flag existed gets it from the registry
         for table in ("drift", "performance"):
             connection.execute(f"ALTER TABLE monitoring.{table} DROP COLUMN in_sample")
@@ -135,6 +139,7 @@ def test_daily_monitoring_writes_drift_performance_and_a_report_counting_unseen_
     with connect(paths.warehouse) as connection:  # a writer opens it: migrated
         versions = connection.execute(f"SELECT version FROM {MIGRATIONS_TABLE} ORDER BY 1")
         assert versions.fetchall() == [(1,), (2,)]
+    state = gather_model_state(paths, spec, retrain_in_flight=False)
     assert [d.isoformat() for d in counted] == MONITORED
     assert [d.isoformat() for d in asked] == [day, *MONITORED]
     assert min(state.drift_shares).isoformat() == MONITORED[0]
@@ -272,16 +277,91 @@ def test_the_retraining_sensor_follows_the_configured_threshold(monitored, tmp_p
     assert {key.path[-1] for key in request.asset_selection} == {
         "training_set", "candidate", "evaluation", "champion"
     }  # fmt: skip
+    decided = [
+        (d["triggered"], d["reason"], d["numbers"]["drift_streak_days"], d["policy"])
+        for d in read_decisions(monitored.paths.monitoring, "delay_classifier")
+    ]
+    assert [(t, r, streak, p["drift_share_at_least"]) for t, r, streak, p in decided] == [
+        (False, "no retraining signal", 0, 1.01),
+        (True, "drift share >= 0 for 3 days in a row", 3, 0.0),
+    ]
+
+    # The next monitoring run loads them into the warehouse, once however often it runs.
+    for _ in range(2):
+        rerun = materialize_model_family(
+            [monitored.family["delay_classifier"]],
+            monitored.paths,
+            instance,
+            partition_key=MONITORED[-1],
+        )
+        assert rerun.success
+    metadata = rerun.get_asset_materialization_events()[0].materialization.metadata
+    assert metadata["retraining_decisions_loaded"].value == 0
     with connect(monitored.paths.warehouse, read_only=True) as connection:
-        decisions = connection.execute(
+        loaded = connection.execute(
             "SELECT triggered, reason, numbers->>'drift_streak_days', "
             "policy->>'drift_share_at_least' FROM monitoring.retraining_decisions "
             "ORDER BY decided_at"
         ).fetchall()
-    assert decisions == [
+    assert loaded == [
         (False, "no retraining signal", "0", "1.01"),
         (True, "drift share >= 0 for 3 days in a row", "3", "0.0"),
     ]
+
+
+# Ticks every model's retraining sensor once a second in a process of its own, as the daemon
+# does, printing "<monotonic time>|<sensor>|<outcome>" per tick, until its standard input ends.
+TICKER = """
+import sys, threading, time
+import dagster as dg
+from platform_assets.defs.automation.retraining_sensors import build_retraining_sensor
+from platform_assets.lib.ml.spec import load_model_specs
+
+sensors = [build_retraining_sensor(spec) for spec in load_model_specs().values()]
+stop = threading.Event()
+threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+cursors = {}
+with dg.instance_for_test() as instance:
+    print("ticking", flush=True)
+    while not stop.wait(1.0):
+        for sensor in sensors:
+            context = dg.build_sensor_context(instance=instance, cursor=cursors.get(sensor.name))
+            result = sensor(context)
+            cursors[sensor.name] = result.cursor or cursors.get(sensor.name)
+            outcome = result.skip_reason.skip_message if result.skip_reason else "requested"
+            print(f"{time.monotonic()}|{sensor.name}|{outcome}", flush=True)
+"""
+
+
+def test_a_dbt_build_runs_while_the_retraining_sensors_tick_every_second(monitored, tmp_path):
+    """DuckDB refuses a writer while another process holds the file: a sensor that opened the
+    warehouse found it busy during every run and could make dbt's connect fail."""
+    paths = DataPaths(tmp_path / "data")  # a copy: the other tests read this root's decisions
+    shutil.copytree(monitored.paths.root, paths.root)
+    ticker = subprocess.Popen(
+        [sys.executable, "-c", TICKER],
+        env={**os.environ, "PLATFORM_DATA_DIR": str(paths.root)},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert ticker.stdout.readline().strip() == "ticking"
+        started = time.monotonic()
+        built = materialize_range(
+            [platform_assets().dbt_daily_tables], paths, monitored.instance, *MONITORED[1:]
+        )
+        finished = time.monotonic()
+    finally:
+        ticks = ticker.communicate(timeout=120)[0].splitlines()
+    assert built.success
+    outcomes = [line.split("|") for line in ticks]
+    during = [(name, outcome) for at, name, outcome in outcomes if started < float(at) < finished]
+    assert len({name for name, _ in during}) == 2 and len(during) >= 6, ticks
+    assert not [o for o in outcomes if "busy" in o[2]], ticks
+    # it decided from the files: the champion's monitored days, not "no warehouse yet"
+    decided = read_decisions(paths.monitoring, "delay_classifier")
+    assert decided and decided[0]["numbers"]["as_of"] == MONITORED[-1]
 
 
 def test_the_landing_sensor_requests_new_and_redelivered_days_in_ranges(data_paths, instance):

@@ -133,3 +133,24 @@ def test_page_hinkley_restarts_at_each_retrain_promoted_or_refused():
     )
     assert not after.triggered
     assert after.numbers["page_hinkley"] == pytest.approx(page_hinkley([0.62] * 20, 0.01, True))
+
+
+def test_the_decision_file_survives_a_line_cut_short_and_gives_the_cooldown_its_day(tmp_path):
+    """A crash mid-append leaves a partial line: it alone is lost, the next decision is whole,
+    and the cooldown reads the latest triggered day."""
+    from platform_assets.lib.monitoring.sensor_files import (
+        DECISIONS_FILE,
+        append_decision,
+        last_triggered_as_of,
+        read_decisions,
+    )
+
+    fired = decide(POLICY, True, _state(drift_shares=_days([0.9] * 3)))
+    quiet = decide(POLICY, True, _state())
+    append_decision(tmp_path, "m", fired, POLICY)
+    with (tmp_path / "m" / DECISIONS_FILE).open("a") as cut:
+        cut.write('{"model_name": "m", "as_of": "2013-07-0')
+    append_decision(tmp_path, "m", quiet, POLICY)
+    assert [d["triggered"] for d in read_decisions(tmp_path, "m")] == [True, False]
+    assert last_triggered_as_of(tmp_path, "m") == AS_OF
+    assert last_triggered_as_of(tmp_path, "other") is None

@@ -17,6 +17,8 @@ from platform_assets.lib.ml.spec import ModelSpec, ModelSpecError, load_model_sp
 from platform_assets.lib.ml.training import TrainingWindow, recency_weights, train
 from platform_assets.lib.monitoring.model_state import gather_model_state
 from platform_assets.lib.monitoring.retraining_policy import decide
+from platform_assets.lib.monitoring.sensor_files import publish_labelled_days, read_labelled_days
+from platform_assets.lib.paths import DataPaths
 
 TEST_MODELS = Path(__file__).with_name("models_for_tests.yaml")
 WINDOW = TrainingWindow.ending_at(date(2013, 3, 1), window_days=60, validation_days=10)
@@ -105,13 +107,17 @@ def test_a_first_model_waits_for_min_training_days_not_the_whole_expanding_windo
     connection.execute(f"CREATE SCHEMA {schema}")
     connection.execute(
         f"CREATE TABLE {FEATURE_TABLE} AS SELECT CAST(DATE '2013-01-01' + INTERVAL (i) DAY "
-        "AS DATE) AS flight_date, 1 AS is_delayed FROM range(30) t(i)"
+        "AS DATE) AS flight_date, i % 2 AS is_delayed, CAST(NULL AS DOUBLE) AS arr_delay "
+        "FROM range(30) t(i)"
     )
+    paths = DataPaths(tmp_path)  # the sensor reads the labelled days the dbt run publishes
+    publish_labelled_days(connection, paths.monitoring, FEATURE_TABLE, ["is_delayed", "arr_delay"])
     expanding = replace(_spec(None), training_window_days=366)
-    waiting = gather_model_state(connection, expanding, retrain_in_flight=False)
+    waiting = gather_model_state(paths, expanding, retrain_in_flight=False)
+    assert read_labelled_days(paths.monitoring, "arr_delay") == {}  # counted per label
     assert waiting.as_of is None  # 30 labelled days of 366: no first model
     ready = gather_model_state(
-        connection, replace(expanding, min_training_days=30), retrain_in_flight=False
+        paths, replace(expanding, min_training_days=30), retrain_in_flight=False
     )
     assert ready.as_of == date(2013, 1, 30)
     assert decide(expanding.retraining, True, ready).reason.startswith("no champion yet: train")

@@ -13,7 +13,8 @@ from platform_assets.lib.settings import PlatformSettings
 
 @dataclass(frozen=True)
 class DataPaths:
-    """The layout under one data root: warehouse, landing zone, artifacts, reports, features."""
+    """The layout under one data root: warehouse, landing zone, artifacts, reports, features,
+    the sensors' files."""
 
     root: Path
 
@@ -37,6 +38,12 @@ class DataPaths:
     @property
     def reports(self) -> Path:
         return self.root / "reports"
+
+    @property
+    def monitoring(self) -> Path:
+        """What the retraining sensors read and write instead of the warehouse
+        (lib/monitoring/sensor_files.py)."""
+        return self.root / "monitoring"
 
     @property
     def feature_files(self) -> Path:

@@ -1,8 +1,11 @@
 """One retraining sensor per model: reads monitoring, decides with the model's policy, asks.
 
-The sensor reads the monitoring tables, the registry, the run list and the model's retrain
-claim (a retrain from any launcher is in flight while it holds it); it writes only its
-decision (triggered or not) to `monitoring.retraining_decisions`. Its cursor remembers the
+The sensor never opens the warehouse (DuckDB refuses a writing run while any other process
+holds the file): it reads the champion's manifest and the files monitoring and dbt publish
+for it, the run list and the model's retrain claim (a retrain from any launcher is in
+flight while it holds it), and appends its decision, triggered or not, to its model's
+decision file (lib/monitoring/sensor_files.py), which the next monitoring run loads into
+`monitoring.retraining_decisions`. Its cursor remembers the
 state it last decided on and the policy it decided with, so a tick with nothing new decides
 nothing, and the first tick after a reload with a changed policy decides again. The policy
 comes from `models.yaml` when the code location loads: reload it after changing a threshold.
@@ -22,14 +25,12 @@ from platform_assets.defs.ml.model_keys import (
 from platform_assets.defs.ml.retrain_run import UNFINISHED_STATUSES, retrain_claimed
 from platform_assets.lib.ml.spec import ModelSpec
 from platform_assets.lib.monitoring.model_state import gather_model_state
-from platform_assets.lib.monitoring.monitoring_store import record_decision
 from platform_assets.lib.monitoring.retraining_policy import decide, policy_fingerprint
+from platform_assets.lib.monitoring.sensor_files import append_decision
 from platform_assets.lib.paths import DataPaths
-from platform_assets.lib.warehouse import WarehouseBusyError, connect
 
 RETRAIN_MODEL_TAG = "platform/retrain_model"
 RETRAIN_REASON_TAG = "platform/retrain_reason"
-SENSOR_LOCK_WAIT_SECONDS = 5.0
 
 
 def retraining_keys(model_name: str) -> list[dg.AssetKey]:
@@ -51,8 +52,7 @@ def build_retraining_sensor(spec: ModelSpec) -> dg.SensorDefinition:
     )
     def retraining_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         paths = DataPaths.from_env()
-        warehouse = paths.warehouse
-        if not warehouse.exists():
+        if not paths.warehouse.exists():
             return dg.SensorResult(skip_reason="no warehouse yet")
         # a sensor's own retrain, queued and not yet started, or a retrain from any launcher
         # that holds the model's claim
@@ -63,20 +63,16 @@ def build_retraining_sensor(spec: ModelSpec) -> dg.SensorDefinition:
             )
         ) or retrain_claimed(context.instance, paths.artifacts, spec.name)
         cursor = json.loads(context.cursor) if context.cursor else {}
-        try:
-            with connect(warehouse, wait_seconds=SENSOR_LOCK_WAIT_SECONDS) as connection:
-                state = gather_model_state(connection, spec, in_flight)
-                # the policy too: after a reload with new thresholds, the same state is new
-                decided_on = (
-                    f"{state.champion_version}|{state.as_of}|{in_flight}|"
-                    f"{policy_fingerprint(spec.retraining, spec.promotion.metric)}"
-                )
-                if cursor.get("decided_on") == decided_on:
-                    return dg.SensorResult(skip_reason="nothing new since the last decision")
-                decision = decide(spec.retraining, spec.promotion.higher_is_better, state)
-                record_decision(connection, spec.name, decision, spec.retraining)
-        except WarehouseBusyError:
-            return dg.SensorResult(skip_reason="the warehouse is busy; deciding on the next tick")
+        state = gather_model_state(paths, spec, in_flight)
+        # the policy too: after a reload with new thresholds, the same state is new
+        decided_on = (
+            f"{state.champion_version}|{state.as_of}|{in_flight}|"
+            f"{policy_fingerprint(spec.retraining, spec.promotion.metric)}"
+        )
+        if cursor.get("decided_on") == decided_on:
+            return dg.SensorResult(skip_reason="nothing new since the last decision")
+        decision = decide(spec.retraining, spec.promotion.higher_is_better, state)
+        append_decision(paths.monitoring, spec.name, decision, spec.retraining)
         new_cursor = json.dumps({"decided_on": decided_on})
         if not decision.triggered:
             return dg.SensorResult(skip_reason=decision.reason, cursor=new_cursor)

@@ -45,6 +45,11 @@ def build_monitoring_asset(
             NoPredictionsError,
             monitor_days,
         )
+        from platform_assets.lib.monitoring.monitoring_store import DRIFT_SHARE
+        from platform_assets.lib.monitoring.sensor_files import (
+            load_decisions,
+            publish_daily_metrics,
+        )
 
         paths = platform_data.paths
         days = partition_days(context)
@@ -55,6 +60,14 @@ def build_monitoring_asset(
                 )
             except NoPredictionsError as error:
                 raise dg.Failure(str(error)) from error
+            # what the retraining sensor reads instead of the warehouse, and what it decided
+            publish_daily_metrics(
+                connection,
+                paths.monitoring,
+                spec.name,
+                {DRIFT_SHARE: "drift", spec.promotion.metric: "performance"},
+            )
+            decisions_loaded = load_decisions(connection, paths.monitoring, spec.name)
         # the drift share of the last day out of sample: an in-sample day is never shown
         counted = (
             {} if summary.last_drift_share is None else {"drift_share": summary.last_drift_share}
@@ -69,6 +82,7 @@ def build_monitoring_asset(
                 # days on or before the scoring version's training_end: kept, not counted
                 "in_sample_days": len(summary.in_sample_days),
                 "untested_columns": dg.MetadataValue.json(summary.last_day_untested),
+                "retraining_decisions_loaded": decisions_loaded,
             }
         )
 

@@ -8,7 +8,8 @@ per table. A run covers a whole range (a year's backfill is one `dbt build`), pa
 environment of dbt (macros/date_window.sql says why not as `--vars`); each incremental table
 replaces exactly those days. dbt tests become asset checks.
 Each incremental table's partition also gets its row count and a column profile, computed
-after dbt has exited.
+after dbt has exited; the feature table's run also publishes its labelled days for the
+retraining sensors.
 """
 
 import json
@@ -62,6 +63,19 @@ def _partition_metadata(
                 column_profile_markdown(connection, table, where, params)
             ),
         }
+
+
+def _publish_labelled_days(platform_data: PlatformData, table: str) -> dg.MetadataValue:
+    """The feature table's labelled flights per day, as the file the retraining sensors read
+    instead of the warehouse (lib/monitoring/sensor_files.py)."""
+    from platform_assets.lib.ml.features import feature_table_roles
+    from platform_assets.lib.monitoring.sensor_files import publish_labelled_days
+
+    roles = feature_table_roles(Path(dbt_project.manifest_path))
+    labels = [name for name, role in roles.items() if role == "label"]
+    with connect(platform_data.paths.warehouse, read_only=True) as connection:
+        path = publish_labelled_days(connection, platform_data.paths.monitoring, table, labels)
+    return dg.MetadataValue.path(str(path))
 
 
 @cache
@@ -174,6 +188,8 @@ def build_dbt_daily_tables(partitions: dg.PartitionsDefinition) -> dg.AssetsDefi
                 key = context.asset_key_for_output(event.output_name)
                 table = ".".join(key.path)
                 metadata = _partition_metadata(platform_data, table, _window_columns()[key], days)
+                if key == FEATURE_TABLE_KEY:
+                    metadata["labelled_days_file"] = _publish_labelled_days(platform_data, table)
                 event = event.with_metadata({**event.metadata, **metadata})
             yield event
 

@@ -6,20 +6,18 @@ of the version that scored it (on or before its `training_end`): such a day says
 about how the version does on unseen flights, so what monitoring shows and what the
 retraining sensor reads leave it out. `monitoring.untested_columns` lists, per model and
 day, the columns drift could not test and why. `monitoring.retraining_decisions` keeps every
-decision the retraining sensor made, triggered or not, with its reason and numbers.
+decision the retraining sensors made, triggered or not, with its reason and numbers: a
+sensor never opens the warehouse, so each monitoring run loads the decisions its model's
+sensor appended to its file since (lib/monitoring/sensor_files.py).
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
 from datetime import date
 from typing import TYPE_CHECKING
 
 import duckdb
 
-from platform_assets.lib.ml.spec import RetrainingPolicy
-from platform_assets.lib.monitoring.retraining_policy import RetrainingDecision
 from platform_assets.lib.warehouse import transaction
 
 if TYPE_CHECKING:  # the retraining sensors import this module; they never build a frame
@@ -97,50 +95,18 @@ def daily_values(
     table: str,
     model_name: str,
     metric: str,
-    model_version: str | None = None,
     since: date | None = None,
     include_in_sample: bool = False,
 ) -> dict[date, float]:
-    """One metric per day for a model (optionally of one served version, from a day on).
+    """One metric per day for a model (optionally from a day on).
 
     Days inside the scoring version's training window are left out unless asked for.
     """
     ensure_monitoring_schema(connection)
     rows = connection.execute(
         f"SELECT partition_date, value FROM monitoring.{table} "
-        "WHERE model_name = ? AND metric = ? AND (? IS NULL OR model_version = ?) "
-        "AND (? IS NULL OR partition_date >= ?) AND (? OR NOT in_sample) "
-        "ORDER BY partition_date",
-        [model_name, metric, model_version, model_version, since, since, include_in_sample],
+        "WHERE model_name = ? AND metric = ? AND (? IS NULL OR partition_date >= ?) "
+        "AND (? OR NOT in_sample) ORDER BY partition_date",
+        [model_name, metric, since, since, include_in_sample],
     ).fetchall()
     return dict(rows)
-
-
-def record_decision(
-    connection: duckdb.DuckDBPyConnection,
-    model_name: str,
-    decision: RetrainingDecision,
-    policy: RetrainingPolicy,
-) -> None:
-    """Append one retraining decision, triggered or not."""
-    ensure_monitoring_schema(connection)
-    connection.execute(
-        "INSERT INTO monitoring.retraining_decisions VALUES (?, ?, ?, ?, ?, ?, now())",
-        [
-            model_name,
-            decision.numbers.get("as_of"),
-            decision.triggered,
-            decision.reason,
-            json.dumps(decision.numbers),
-            json.dumps(asdict(policy)),
-        ],
-    )
-
-
-def last_triggered_as_of(connection: duckdb.DuckDBPyConnection, model_name: str) -> date | None:
-    """The monitored day of the model's latest triggered retrain, for the cooldown."""
-    ensure_monitoring_schema(connection)
-    return connection.execute(
-        "SELECT max(as_of) FROM monitoring.retraining_decisions WHERE model_name = ? AND triggered",
-        [model_name],
-    ).fetchone()[0]

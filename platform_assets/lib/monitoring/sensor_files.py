@@ -1,0 +1,204 @@
+"""What the retraining sensors read and write: small files under `monitoring/`, never the warehouse.
+
+DuckDB refuses a writing process while any other process has the warehouse open, read-only
+included, and the sensors tick outside the writer pool: a sensor that opened the warehouse
+would make the platform's runs wait for it, and would itself find the file busy while a run
+writes. So the steps that hold the warehouse publish what a sensor needs, each file written
+atomically, and a sensor appends its decisions to a file of its own:
+
+- `monitoring/labelled_days.json`: labelled flights per day and label column, published by
+  the feature table's dbt run (a first model waits for enough labelled days; retraining
+  counts the labelled rows since the champion's window);
+- `monitoring/<model>/daily_metrics.json`: each day's drift share and performance metric out
+  of sample, with the version that scored it, published by the model's monitoring run after
+  its rows commit;
+- `monitoring/<model>/retraining_decisions.jsonl`: every decision of the model's sensor,
+  triggered or not, one JSON line each; the cooldown reads it, and each monitoring run loads
+  the lines not yet in `monitoring.retraining_decisions`, where a reader of the warehouse
+  finds them.
+
+The champion comes from its manifest beside the artifacts (lib/ml/champion_manifest.py).
+A crash between a run's commit and its publish leaves a file one run behind: the next run of
+the same step publishes it whole again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from platform_assets.lib.atomic_files import write_atomically
+
+if TYPE_CHECKING:  # the sensors import this module; only the publishing steps use DuckDB
+    import duckdb
+
+    from platform_assets.lib.ml.spec import RetrainingPolicy
+    from platform_assets.lib.monitoring.retraining_policy import RetrainingDecision
+
+LABELLED_DAYS_FILE = "labelled_days.json"
+DAILY_METRICS_FILE = "daily_metrics.json"
+DECISIONS_FILE = "retraining_decisions.jsonl"
+logger = logging.getLogger("platform_assets")
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        return {}
+
+
+def _write_json(path: Path, document: dict) -> Path:
+    write_atomically(path, json.dumps(document, indent=1, sort_keys=True).encode())
+    return path
+
+
+def publish_labelled_days(
+    connection: duckdb.DuckDBPyConnection, monitoring_dir: Path, table: str, labels: list[str]
+) -> Path:
+    """Count the labelled flights of every day of the feature table, per label column."""
+    from platform_assets.lib.warehouse import quote_identifier
+
+    counts = ", ".join(f"count({quote_identifier(label)})" for label in labels)
+    rows = connection.execute(
+        f"SELECT flight_date, {counts} FROM {table} GROUP BY flight_date ORDER BY flight_date"
+    ).fetchall()
+    document: dict[str, dict[str, int]] = {label: {} for label in labels}
+    for day, *per_label in rows:
+        for label, count in zip(labels, per_label, strict=True):
+            if count:
+                document[label][day.isoformat()] = count
+    return _write_json(monitoring_dir / LABELLED_DAYS_FILE, document)
+
+
+def read_labelled_days(monitoring_dir: Path, label: str) -> dict[date, int]:
+    """Labelled flights per day of one label column (days without any are absent)."""
+    counts = _read_json(monitoring_dir / LABELLED_DAYS_FILE).get(label, {})
+    return {date.fromisoformat(day): count for day, count in counts.items()}
+
+
+def publish_daily_metrics(
+    connection: duckdb.DuckDBPyConnection,
+    monitoring_dir: Path,
+    model_name: str,
+    metrics: dict[str, str],
+) -> Path:
+    """Write the model's out-of-sample days of each metric (by monitoring table) with the
+    version that scored them: `metrics` maps a metric to its table, drift or performance."""
+    document = {
+        metric: [
+            [day.isoformat(), version, value]
+            for day, version, value in connection.execute(
+                f"SELECT partition_date, model_version, value FROM monitoring.{table} "
+                "WHERE model_name = ? AND metric = ? AND NOT in_sample ORDER BY partition_date",
+                [model_name, metric],
+            ).fetchall()
+        ]
+        for metric, table in metrics.items()
+    }
+    return _write_json(monitoring_dir / model_name / DAILY_METRICS_FILE, document)
+
+
+def read_daily_metric(
+    monitoring_dir: Path, model_name: str, metric: str, version: str
+) -> dict[date, float]:
+    """One metric per day out of sample, of the days this version scored."""
+    rows = _read_json(monitoring_dir / model_name / DAILY_METRICS_FILE).get(metric, [])
+    return {date.fromisoformat(day): value for day, by, value in rows if by == version}
+
+
+def append_decision(
+    monitoring_dir: Path,
+    model_name: str,
+    decision: RetrainingDecision,
+    policy: RetrainingPolicy,
+) -> None:
+    """Append one decision as a line; a line a crash cut short is closed first, so only it
+    is lost."""
+    record = {
+        "model_name": model_name,
+        "as_of": decision.numbers.get("as_of"),
+        "triggered": decision.triggered,
+        "reason": decision.reason,
+        "numbers": decision.numbers,
+        "policy": asdict(policy),
+        "decided_at": datetime.now(UTC).isoformat(),
+    }
+    path = monitoring_dir / model_name / DECISIONS_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(record).encode() + b"\n"
+    with path.open("a+b") as decisions:  # opened at its end; writes always go there
+        if decisions.tell():
+            decisions.seek(-1, os.SEEK_END)
+            if decisions.read(1) != b"\n":
+                line = b"\n" + line
+        decisions.write(line)
+
+
+def read_decisions(monitoring_dir: Path, model_name: str) -> list[dict]:
+    """The model's decisions, oldest first; a line a crash cut short is skipped and logged."""
+    path = monitoring_dir / model_name / DECISIONS_FILE
+    if not path.exists():
+        return []
+    decisions = []
+    for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
+        try:
+            decisions.append(json.loads(line))
+        except json.JSONDecodeError:
+            logger.warning("%s line %d is not a whole decision: skipped", path, number)
+    return decisions
+
+
+def last_triggered_as_of(monitoring_dir: Path, model_name: str) -> date | None:
+    """The monitored day of the model's latest triggered retrain, for the cooldown."""
+    days = [
+        date.fromisoformat(d["as_of"])
+        for d in read_decisions(monitoring_dir, model_name)
+        if d["triggered"] and d["as_of"]
+    ]
+    return max(days, default=None)
+
+
+def load_decisions(
+    connection: duckdb.DuckDBPyConnection, monitoring_dir: Path, model_name: str
+) -> int:
+    """Insert the decisions not yet in `monitoring.retraining_decisions` (a decision is known
+    by its model and moment); returns how many were new."""
+    from platform_assets.lib.monitoring.monitoring_store import ensure_monitoring_schema
+
+    ensure_monitoring_schema(connection)
+    loaded = {
+        moment
+        for (moment,) in connection.execute(
+            "SELECT decided_at FROM monitoring.retraining_decisions WHERE model_name = ?",
+            [model_name],
+        ).fetchall()
+    }
+    new = [
+        d
+        for d in read_decisions(monitoring_dir, model_name)
+        if datetime.fromisoformat(d["decided_at"]) not in loaded
+    ]
+    if not new:
+        return 0
+    connection.executemany(
+        "INSERT INTO monitoring.retraining_decisions VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            [
+                model_name,
+                d["as_of"],
+                d["triggered"],
+                d["reason"],
+                json.dumps(d["numbers"]),
+                json.dumps(d["policy"]),
+                datetime.fromisoformat(d["decided_at"]),
+            ]
+            for d in new
+        ],
+    )
+    return len(new)
