@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -37,6 +39,29 @@ def raw_flights_asset() -> dg.AssetsDefinition:
 def replay_days(paths: DataPaths, start: str, end: str) -> None:
     """Deliver real demo days into the test's landing zone."""
     replay(paths.landing, date.fromisoformat(start), date.fromisoformat(end))
+
+
+# Holds the warehouse until told to let go (a line on its standard input): no timing to race
+# on a loaded machine.
+_HOLDER = (
+    "import sys, duckdb\n"
+    "connection = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == 'read-only')\n"
+    "print('held', flush=True)\n"
+    "sys.stdin.readline()\n"
+)
+
+
+def hold_warehouse(warehouse: Path, read_only: bool) -> subprocess.Popen:
+    """Another process that has the warehouse open, as a notebook or a run's step does, once
+    it holds it; `communicate("let go\\n")` releases it."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(warehouse), "read-only" if read_only else "write"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "held"
+    return holder
 
 
 def copy_built_root(warehouse: Path, paths: DataPaths) -> None:

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -365,3 +366,61 @@ def test_unseen_entities_and_times_before_any_data_get_nulls_not_errors(ml_data_
         assert unseen.filter(like=f"{view}__").isna().all(), view
     assert unseen["origin_live__departures_last_2h"] >= 0  # the origin is known: it has a state
     assert len(first_day) > 800 and first_day[time_based].isna().all().all()
+
+
+# Reads the feature table's and a view's Parquet files five times a second over one open,
+# in-memory DuckDB connection, printing "<monotonic time> <rows> <view rows>", until its
+# standard input ends: a notebook reading while the platform runs.
+READER = """
+import sys, threading, time, duckdb
+folder = sys.argv[1]
+stop = threading.Event()
+threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+reader = duckdb.connect()
+print("reading", flush=True)
+while not stop.wait(0.2):
+    rows, = reader.execute(f"FROM '{folder}/flight_features/*.parquet' SELECT count(*)").fetchone()
+    live, = reader.execute(f"FROM '{folder}/origin_live/*.parquet' SELECT count(*)").fetchone()
+    print(time.monotonic(), rows, live, flush=True)
+"""
+
+
+def test_a_reader_of_the_parquet_files_stays_open_while_a_run_writes_the_warehouse(
+    feature_warehouse, ml_data_paths, instance
+):
+    from platform_assets.defs.features.feature_store_assets import FEATURE_FILES_KEY
+    from tests.helpers import materialize_range, platform_assets
+
+    paths, day = ml_data_paths, "2013-02-11"
+    shutil.copytree(DataPaths(feature_warehouse.parent).feature_files, paths.feature_files)
+    (paths.feature_files / "flight_features" / f"{day}.parquet").unlink()  # the run writes it
+    assets = platform_assets()
+    feature_files = next(a for a in assets.feature_store if a.key == FEATURE_FILES_KEY)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(paths.feature_files)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert reader.stdout.readline().strip() == "reading"
+        first = reader.stdout.readline().split()
+        started = time.monotonic()
+        run = materialize_range([assets.dbt_daily_tables, feature_files], paths, instance, day, day)
+        finished = time.monotonic()
+        time.sleep(1)  # a read after the run
+    finally:
+        reads = [
+            first,
+            *(line.split() for line in reader.communicate("", timeout=60)[0].splitlines()),
+        ]
+    assert run.success and reader.returncode == 0
+    with connect(paths.warehouse, read_only=True) as connection:
+        total, on_day = connection.execute(
+            "SELECT count(*), count(*) FILTER (WHERE flight_date = ?) FROM marts.flight_features",
+            [date.fromisoformat(day)],
+        ).fetchone()
+    during = [read for read in reads if started < float(read[0]) < finished]
+    assert len(during) >= 5  # it read on while dbt and the export held the warehouse
+    assert int(reads[0][1]) == total - on_day and int(reads[-1][1]) == total
+    assert all(int(read[2]) > 0 for read in reads)

@@ -28,6 +28,7 @@ from platform_assets.lib.paths import DataPaths
 from platform_assets.lib.warehouse import connect
 from tests.helpers import (
     copy_built_root,
+    hold_warehouse,
     materialize_model_family,
     materialize_range,
     model_family,
@@ -333,11 +334,14 @@ with dg.instance_for_test() as instance:
 """
 
 
-def test_a_dbt_build_runs_while_the_retraining_sensors_tick_every_second(monitored, tmp_path):
-    """DuckDB refuses a writer while another process holds the file: a sensor that opened the
-    warehouse found it busy during every run and could make dbt's connect fail."""
+def test_the_retraining_sensors_decide_while_a_run_holds_the_warehouse(monitored, tmp_path):
+    """DuckDB refuses every other process while one writes: a sensor that opened the warehouse
+    answered "busy" while any step held it, and could make a dbt build's connect fail. The
+    sensors tick once a second in a process of their own, first while another process holds
+    the warehouse for writing (as a long step does), then through a dbt build."""
     paths = DataPaths(tmp_path / "data")  # a copy: the other tests read this root's decisions
     shutil.copytree(monitored.paths.root, paths.root)
+    holder = hold_warehouse(paths.warehouse, read_only=False)
     ticker = subprocess.Popen(
         [sys.executable, "-c", TICKER],
         env={**os.environ, "PLATFORM_DATA_DIR": str(paths.root)},
@@ -347,21 +351,25 @@ def test_a_dbt_build_runs_while_the_retraining_sensors_tick_every_second(monitor
     )
     try:
         assert ticker.stdout.readline().strip() == "ticking"
+        while_held = [ticker.stdout.readline().strip() for _ in range(4)]  # two of each sensor
+        decided_while_held = read_decisions(paths.monitoring, "delay_classifier")
+        holder.communicate("let go\n", timeout=30)
         started = time.monotonic()
         built = materialize_range(
             [platform_assets().dbt_daily_tables], paths, monitored.instance, *MONITORED[1:]
         )
         finished = time.monotonic()
     finally:
-        ticks = ticker.communicate(timeout=120)[0].splitlines()
+        holder.kill()
+        ticks = while_held + ticker.communicate(timeout=120)[0].splitlines()
+    assert not [tick for tick in ticks if "busy" in tick], ticks
+    # the classifier's first tick decided on its champion's monitored days, from the files
+    assert decided_while_held[0]["numbers"]["as_of"] == MONITORED[-1], while_held
     assert built.success
-    outcomes = [line.split("|") for line in ticks]
-    during = [(name, outcome) for at, name, outcome in outcomes if started < float(at) < finished]
-    assert len({name for name, _ in during}) == 2 and len(during) >= 6, ticks
-    assert not [o for o in outcomes if "busy" in o[2]], ticks
-    # it decided from the files: the champion's monitored days, not "no warehouse yet"
-    decided = read_decisions(paths.monitoring, "delay_classifier")
-    assert decided and decided[0]["numbers"]["as_of"] == MONITORED[-1]
+    during = [
+        tick.split("|")[1] for tick in ticks if started < float(tick.split("|")[0]) < finished
+    ]
+    assert len(set(during)) == 2 and len(during) >= 6, ticks
 
 
 def test_the_landing_sensor_requests_new_and_redelivered_days_in_ranges(data_paths, instance):

@@ -16,15 +16,7 @@ import duckdb
 import yaml
 
 from platform_assets.defs.transform.dbt_models import DBT_PROJECT_DIR
-
-# Holds the file until told to let go (a line on its standard input): no timing to race on
-# a loaded machine.
-HOLDER = (
-    "import sys, duckdb\n"
-    "connection = duckdb.connect(sys.argv[1], read_only=True)\n"
-    "print('held', flush=True)\n"
-    "sys.stdin.readline()\n"
-)
+from tests.helpers import hold_warehouse
 
 
 def _dbt_debug(profiles_dir: Path, data_root: Path) -> subprocess.Popen:
@@ -44,15 +36,8 @@ def test_dbt_connects_once_another_process_lets_the_warehouse_go(tmp_path: Path)
     without_retries = tmp_path / "without_retries"
     without_retries.mkdir()
     (without_retries / "profiles.yml").write_text(yaml.safe_dump(profile))
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(tmp_path / "warehouse.duckdb")],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    holder = hold_warehouse(tmp_path / "warehouse.duckdb", read_only=True)
     try:
-        assert holder.stdout.readline().strip() == "held"
-
         # the same profile without its retries fails on the lock at once...
         started = time.monotonic()
         refused = _dbt_debug(without_retries, tmp_path)

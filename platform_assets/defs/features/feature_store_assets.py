@@ -2,7 +2,8 @@
 
 The feature views themselves are dbt models (group `features`, built with the feature
 table). These two assets take each day from there: `features/feature_files` writes the day's
-rows of every view as Parquet under the data root (Feast's sources), `features/online_store`
+rows of every view (Feast's sources) and of the feature table as Parquet under the data root,
+`features/online_store`
 applies the Feast repository generated from the dbt declaration and the models' features,
 and materializes the days into its SQLite online store. Retrieval for training and scoring
 reads the warehouse's views directly (lib/features/retrieval.py), not these files.
@@ -16,6 +17,7 @@ from platform_assets.defs.automation.conditions import follows_new_days
 from platform_assets.defs.ml.ml_context import feature_catalog, feature_roles, feature_view_keys
 from platform_assets.defs.partitions import partition_days
 from platform_assets.defs.resources import WAREHOUSE_WRITER_POOL, PlatformData
+from platform_assets.defs.transform.dbt_models import FEATURE_TABLE_KEY
 from platform_assets.lib.features.feature_files import write_feature_files
 from platform_assets.lib.ml.features import resolve_features
 from platform_assets.lib.ml.spec import ModelSpec
@@ -30,13 +32,14 @@ FEATURE_STORE_CODE_VERSION = "1"
 def build_feature_files_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
     @dg.asset(
         key=FEATURE_FILES_KEY,
-        deps=feature_view_keys(),
+        deps=[FEATURE_TABLE_KEY, *feature_view_keys()],
         group_name=FEATURES_GROUP,
         kinds={"duckdb", "parquet"},
         owners=["team:ml-platform"],
-        description="Each day's rows of every feature view as Parquet under the data root "
-        "(features/<view>/<day>.parquet; reference views in reference.parquet): the sources "
-        "of the Feast feature views.",
+        description="Each day's rows of every feature view and of the feature table as "
+        "Parquet under the data root (features/<view>/<day>.parquet, reference views in "
+        "reference.parquet, features/flight_features/<day>.parquet): the sources of the Feast "
+        "feature views, and what to read while the platform runs (it never locks the warehouse).",
         code_version=FEATURE_STORE_CODE_VERSION,
         partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
