@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 import yaml
+from dagster._core.definitions.run_request import InstigatorType  # not exported at the top
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -30,4 +31,8 @@ def test_the_default_instance_stores_in_sqlite_under_its_home(tmp_path, monkeypa
     with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
         assert type(instance.run_storage).__name__ == "SqliteRunStorage"
         assert instance.telemetry_enabled is False
+        # tick history is bounded (Dagster's default keeps successful ticks forever)
+        for instigator in (InstigatorType.SENSOR, InstigatorType.SCHEDULE):
+            retention = instance.get_tick_retention_settings(instigator)
+            assert max(retention.values()) == 90 and -1 not in retention.values()
     assert (tmp_path / "history" / "runs.db").exists()

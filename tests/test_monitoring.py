@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -146,6 +146,14 @@ def test_daily_monitoring_writes_drift_performance_and_a_report_counting_unseen_
     assert min(state.drift_shares).isoformat() == MONITORED[0]
     assert min(state.daily_performance).isoformat() == MONITORED[0]
     assert {(d.isoformat(), flag) for d, *_, flag in _monitoring_rows(paths)} == marked
+
+    # keep_report_days: a run keeps the reports of the newest days only
+    kept = model_family(replace(spec, keep_report_days=2))["delay_classifier"]
+    pruning = materialize_model_family([kept], paths, instance, partition_key=MONITORED[-1])
+    metadata = pruning.get_asset_materialization_events()[0].materialization.metadata
+    assert metadata["reports_pruned"].value == 2  # 2013-02-03 and 2013-02-04
+    reports = sorted(p.name for p in (paths.reports / "delay_classifier").iterdir())
+    assert reports == [f"{day}.html" for day in MONITORED[1:]]
 
 
 def test_the_reference_is_every_flight_of_the_held_out_days_and_drift_names_what_it_skips(

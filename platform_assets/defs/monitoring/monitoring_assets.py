@@ -77,6 +77,7 @@ def build_monitoring_asset(
                 "days": len(days),
                 **counted,
                 "report": dg.MetadataValue.path(str(summary.report)),
+                "reports_pruned": summary.reports_pruned,  # beyond keep_report_days
                 "recent_days": dg.MetadataValue.md(summary.recent_days),
                 "served_versions": dg.MetadataValue.json(summary.served_versions),
                 # days on or before the scoring version's training_end: kept, not counted

@@ -111,6 +111,9 @@ class ModelSpec:
     # The training sets kept for audit and refitting: those of the last this many versions,
     # and always the champion's; older ones are deleted after each registration.
     keep_training_sets: int = 10
+    # The Evidently reports kept: those of the newest this many monitored days (a report is
+    # about 5 MB; a year of both models' reports would be 3.6 GB).
+    keep_report_days: int = 90
     promotion: PromotionRule = PromotionRule("roc_auc", 0.0, 0.5)
     retraining: RetrainingPolicy = RetrainingPolicy()
 
@@ -187,7 +190,18 @@ def _parse_model(name: str, entry: dict[str, Any], source: Path) -> ModelSpec:
         validation_days=int(entry.get("validation_days", 14)),
         recency_half_life_days=_half_life(entry.get("recency_half_life_days"), fail),
         prediction_lead_minutes=lead,
-        keep_training_sets=_keep_training_sets(entry.get("keep_training_sets", 10), fail),
+        keep_training_sets=_kept_count(
+            "keep_training_sets",
+            entry.get("keep_training_sets", 10),
+            "versions (how many recent versions keep the rows they were fitted on)",
+            fail,
+        ),
+        keep_report_days=_kept_count(
+            "keep_report_days",
+            entry.get("keep_report_days", 90),
+            "days (how many of the newest monitored days keep their Evidently report)",
+            fail,
+        ),
         promotion=PromotionRule(
             metric=metric,
             min_improvement=float(promotion.get("min_improvement", 0.0)),
@@ -210,12 +224,10 @@ def _parse_model(name: str, entry: dict[str, Any], source: Path) -> ModelSpec:
     return spec
 
 
-def _keep_training_sets(value: Any, fail) -> int:
+def _kept_count(name: str, value: Any, what: str, fail) -> int:
+    """A retention setting: a whole number, at least 1."""
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise fail(
-            f"keep_training_sets must be a whole number of versions, at least 1 (how many "
-            f"recent versions keep the rows they were fitted on), found {value!r}."
-        )
+        raise fail(f"{name} must be a whole number of {what}, at least 1, found {value!r}.")
     return value
 
 

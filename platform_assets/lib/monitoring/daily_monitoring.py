@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from platform_assets.lib.landing import is_day_name
 from platform_assets.lib.ml.features import version_feature_rows
 from platform_assets.lib.ml.spec import ModelSpec
 from platform_assets.lib.monitoring.monitoring_store import (
@@ -40,9 +41,8 @@ class NoPredictionsError(ValueError):
 @dataclass(frozen=True)
 class MonitoringSummary:
     """What a monitoring run shows its user: the last counted day's drift share, the last day's
-    report, the recent
-    history as a markdown plot, the versions that served the days, and the days that were
-    inside their version's training window."""
+    report, the recent history as a markdown plot, the versions that served the days, and the
+    days that were inside their version's training window."""
 
     last_drift_share: float | None  # of the last day out of sample; None if there was none
     report: Path
@@ -50,6 +50,7 @@ class MonitoringSummary:
     served_versions: list[str]
     in_sample_days: list[date]
     last_day_untested: dict[str, str]  # column: why drift could not test it
+    reports_pruned: int  # older days' reports deleted (keep_report_days)
 
 
 class ServedVersion:
@@ -120,6 +121,16 @@ def history_plot(connection, spec: ModelSpec, last_day: date) -> str:
         f"{spec.name}: last {HISTORY_DAYS} days",
         "value",
     )
+
+
+def prune_reports(folder: Path, newest_days: int, keep: Path) -> list[Path]:
+    """Delete the reports (`<YYYY-MM-DD>.html`) but those of the newest days and `keep`, the
+    one just written (an old day monitored again keeps its report until the next run)."""
+    reports = sorted(path for path in folder.glob("*.html") if is_day_name(path.stem))
+    pruned = [path for path in reports[:-newest_days] if path != keep]
+    for path in pruned:
+        path.unlink()
+    return pruned
 
 
 def monitor_days(
@@ -201,6 +212,7 @@ def monitor_days(
         drift,
         reports / spec.name / f"{day.isoformat()}.html",
     )
+    pruned = prune_reports(report.parent, spec.keep_report_days, keep=report)
     counted = pd.concat(drift_frames).query("metric == @DRIFT_SHARE and not in_sample")
     return MonitoringSummary(
         last_drift_share=float(counted["value"].iloc[-1]) if len(counted) else None,
@@ -209,4 +221,5 @@ def monitor_days(
         served_versions=sorted(served_cache),
         in_sample_days=sorted(set(in_sample_days)),
         last_day_untested={u.column: u.reason for u in drift.untested},
+        reports_pruned=len(pruned),
     )
