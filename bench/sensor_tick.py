@@ -1,7 +1,8 @@
 """B6: one retraining sensor evaluation against a year of monitoring history.
 
-Adds 365 days of drift and performance rows for the registered champion, then times the
-sensor function itself (in process, as the daemon's code server runs it), median of runs.
+Adds 365 days of drift and performance rows for the registered champion and publishes them
+for the sensor as monitoring does, then times the sensor function itself (in process, as
+the daemon's code server runs it), median of runs.
 """
 
 import statistics
@@ -17,6 +18,7 @@ from platform_assets.defs.automation.retraining_sensors import build_retraining_
 from platform_assets.lib.ml import champion_alias, registry
 from platform_assets.lib.ml.spec import load_model_specs
 from platform_assets.lib.monitoring.monitoring_store import replace_daily_rows
+from platform_assets.lib.monitoring.sensor_files import publish_daily_metrics
 from platform_assets.lib.paths import DataPaths
 from platform_assets.lib.warehouse import connect
 
@@ -55,6 +57,8 @@ def add_monitoring_year(paths: DataPaths, model_name: str) -> None:
         )
         replace_daily_rows(connection, "drift", model_name, days[0], days[-1], drift)
         replace_daily_rows(connection, "performance", model_name, days[0], days[-1], performance)
+        # what the sensor reads instead of the warehouse, as the monitoring run publishes it
+        publish_daily_metrics(connection, paths.monitoring, load_model_specs()[model_name])
 
 
 if __name__ == "__main__":

@@ -45,7 +45,6 @@ def build_monitoring_asset(
             NoPredictionsError,
             monitor_days,
         )
-        from platform_assets.lib.monitoring.monitoring_store import DRIFT_SHARE
         from platform_assets.lib.monitoring.sensor_files import (
             load_decisions,
             publish_daily_metrics,
@@ -61,12 +60,7 @@ def build_monitoring_asset(
             except NoPredictionsError as error:
                 raise dg.Failure(str(error)) from error
             # what the retraining sensor reads instead of the warehouse, and what it decided
-            publish_daily_metrics(
-                connection,
-                paths.monitoring,
-                spec.name,
-                {DRIFT_SHARE: "drift", spec.promotion.metric: "performance"},
-            )
+            publish_daily_metrics(connection, paths.monitoring, spec)
             decisions_loaded = load_decisions(connection, paths.monitoring, spec.name)
         # the drift share of the last day out of sample: an in-sample day is never shown
         counted = (

@@ -37,7 +37,7 @@ from platform_assets.lib.atomic_files import write_atomically
 if TYPE_CHECKING:  # the sensors import this module; only the publishing steps use DuckDB
     import duckdb
 
-    from platform_assets.lib.ml.spec import RetrainingPolicy
+    from platform_assets.lib.ml.spec import ModelSpec, RetrainingPolicy
     from platform_assets.lib.monitoring.retraining_policy import RetrainingDecision
 
 LABELLED_DAYS_FILE = "labelled_days.json"
@@ -83,25 +83,25 @@ def read_labelled_days(monitoring_dir: Path, label: str) -> dict[date, int]:
 
 
 def publish_daily_metrics(
-    connection: duckdb.DuckDBPyConnection,
-    monitoring_dir: Path,
-    model_name: str,
-    metrics: dict[str, str],
+    connection: duckdb.DuckDBPyConnection, monitoring_dir: Path, spec: ModelSpec
 ) -> Path:
-    """Write the model's out-of-sample days of each metric (by monitoring table) with the
-    version that scored them: `metrics` maps a metric to its table, drift or performance."""
+    """Write the model's out-of-sample days of the drift share and of its promotion metric,
+    each with the version that scored it."""
+    from platform_assets.lib.monitoring.monitoring_store import DRIFT_SHARE
+
+    read = {DRIFT_SHARE: "drift", spec.promotion.metric: "performance"}  # metric: its table
     document = {
         metric: [
             [day.isoformat(), version, value]
             for day, version, value in connection.execute(
                 f"SELECT partition_date, model_version, value FROM monitoring.{table} "
                 "WHERE model_name = ? AND metric = ? AND NOT in_sample ORDER BY partition_date",
-                [model_name, metric],
+                [spec.name, metric],
             ).fetchall()
         ]
-        for metric, table in metrics.items()
+        for metric, table in read.items()
     }
-    return _write_json(monitoring_dir / model_name / DAILY_METRICS_FILE, document)
+    return _write_json(monitoring_dir / spec.name / DAILY_METRICS_FILE, document)
 
 
 def read_daily_metric(
