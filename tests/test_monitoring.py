@@ -23,7 +23,12 @@ from platform_assets.defs.automation.retraining_sensors import build_retraining_
 from platform_assets.lib.ml import registry
 from platform_assets.lib.ml.spec import load_model_specs
 from platform_assets.lib.monitoring.retraining_policy import policy_fingerprint
-from platform_assets.lib.monitoring.sensor_files import read_decisions
+from platform_assets.lib.monitoring.sensor_files import (
+    DECISIONS_FILE,
+    last_triggered_as_of,
+    read_daily_metric,
+    read_decisions,
+)
 from platform_assets.lib.paths import DataPaths
 from platform_assets.lib.warehouse import connect
 from tests.helpers import (
@@ -141,6 +146,9 @@ def test_daily_monitoring_writes_drift_performance_and_a_report_counting_unseen_
         versions = connection.execute(f"SELECT version FROM {MIGRATIONS_TABLE} ORDER BY 1")
         assert versions.fetchall() == [(1,), (2,)]
     state = gather_model_state(paths, spec, retrain_in_flight=False)
+    # every metric of the task is published, not only the one the policy judges by today
+    logged = read_daily_metric(paths.monitoring, spec.name, "log_loss", "v1")
+    assert [d.isoformat() for d in logged] == MONITORED
     assert [d.isoformat() for d in counted] == MONITORED
     assert [d.isoformat() for d in asked] == [day, *MONITORED]
     assert min(state.drift_shares).isoformat() == MONITORED[0]
@@ -317,6 +325,26 @@ def test_the_retraining_sensor_follows_the_configured_threshold(monitored, tmp_p
         (True, "drift share >= 0 for 3 days in a row", "3", "0.0"),
     ]
 
+    # A warehouse whose decisions predate the file (an upgrade) gives them to a new file: the
+    # cooldown still counts from the last retrain.
+    (monitored.paths.monitoring / "delay_classifier" / DECISIONS_FILE).unlink()
+    assert materialize_model_family(
+        [monitored.family["delay_classifier"]],
+        monitored.paths,
+        instance,
+        partition_key=MONITORED[-1],
+    ).success
+    assert [
+        d["reason"] for d in read_decisions(monitored.paths.monitoring, "delay_classifier")
+    ] == [
+        "no retraining signal",
+        "drift share >= 0 for 3 days in a row",
+    ]
+    assert (
+        last_triggered_as_of(monitored.paths.monitoring, "delay_classifier").isoformat()
+        == (MONITORED[-1])
+    )
+
 
 # Ticks every model's retraining sensor once a second in a process of its own, as the daemon
 # does, printing "<monotonic time>|<sensor>|<outcome>" per tick, until its standard input ends.
@@ -363,6 +391,10 @@ def test_the_retraining_sensors_decide_while_a_run_holds_the_warehouse(monitored
         decided_while_held = read_decisions(paths.monitoring, "delay_classifier")
         holder.communicate("let go\n", timeout=30)
         started = time.monotonic()
+        # a missing manifest (a root older than manifests) would read as "no champion": the
+        # feature table's run publishes it again before its labelled days (the ticks meanwhile
+        # see this copy's labelled days without it, which an upgraded root never shows)
+        (paths.artifacts / "delay_classifier" / "champion.json").unlink()
         built = materialize_range(
             [platform_assets().dbt_daily_tables], paths, monitored.instance, *MONITORED[1:]
         )
@@ -370,10 +402,12 @@ def test_the_retraining_sensors_decide_while_a_run_holds_the_warehouse(monitored
     finally:
         holder.kill()
         ticks = while_held + ticker.communicate(timeout=120)[0].splitlines()
+    assert ticker.returncode == 0 and all(len(tick.split("|")) == 3 for tick in ticks), ticks
     assert not [tick for tick in ticks if "busy" in tick], ticks
     # the classifier's first tick decided on its champion's monitored days, from the files
     assert decided_while_held[0]["numbers"]["as_of"] == MONITORED[-1], while_held
     assert built.success
+    assert (paths.artifacts / "delay_classifier" / "champion.json").exists()
     during = [
         tick.split("|")[1] for tick in ticks if started < float(tick.split("|")[0]) < finished
     ]

@@ -2,8 +2,9 @@
 
 DuckDB lets one process open a database file for writing, and read-only openers are refused
 while it does. Steps that touch the warehouse run in the Dagster pool that `dagster.yaml`
-limits to one at a time; sensors and the CLI open it for moments. An opener that meets a
-held lock retries for a while instead of failing.
+limits to one at a time; the CLI opens it for moments, sensors never (they read files the
+steps publish, lib/monitoring/sensor_files.py). An opener that meets a held lock retries
+for a while instead of failing.
 """
 
 from __future__ import annotations

@@ -27,6 +27,9 @@ FEATURES_GROUP = "features"
 FEATURE_FILES_KEY = dg.AssetKey(["features", "feature_files"])
 ONLINE_STORE_KEY = dg.AssetKey(["features", "online_store"])
 FEATURE_STORE_CODE_VERSION = "1"
+# 2: the feature table's files too; the UI marks days written before as changed code:
+# backfill them to give readers the whole table
+FEATURE_FILES_CODE_VERSION = "2"
 
 
 def build_feature_files_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
@@ -40,7 +43,7 @@ def build_feature_files_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsD
         "Parquet under the data root (features/<view>/<day>.parquet, reference views in "
         "reference.parquet, features/flight_features/<day>.parquet): the sources of the Feast "
         "feature views, and what to read while the platform runs (it never locks the warehouse).",
-        code_version=FEATURE_STORE_CODE_VERSION,
+        code_version=FEATURE_FILES_CODE_VERSION,
         partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
         pool=WAREHOUSE_WRITER_POOL,

@@ -65,16 +65,22 @@ def _partition_metadata(
         }
 
 
-def _publish_labelled_days(platform_data: PlatformData, table: str) -> dg.MetadataValue:
+def _publish_sensor_inputs(platform_data: PlatformData, table: str) -> dg.MetadataValue:
     """The feature table's labelled flights per day, as the file the retraining sensors read
-    instead of the warehouse (lib/monitoring/sensor_files.py)."""
+    instead of the warehouse (lib/monitoring/sensor_files.py), after the champion manifests
+    they read with it: labelled days without a manifest would look like a model to train."""
     from platform_assets.lib.ml.features import feature_table_roles
-    from platform_assets.lib.monitoring.sensor_files import publish_labelled_days
+    from platform_assets.lib.monitoring.sensor_files import (
+        publish_labelled_days,
+        refresh_champion_manifests,
+    )
 
     roles = feature_table_roles(Path(dbt_project.manifest_path))
     labels = [name for name, role in roles.items() if role == "label"]
-    with connect(platform_data.paths.warehouse, read_only=True) as connection:
-        path = publish_labelled_days(connection, platform_data.paths.monitoring, table, labels)
+    paths = platform_data.paths
+    with connect(paths.warehouse, read_only=True) as connection:
+        refresh_champion_manifests(connection, paths.artifacts)
+        path = publish_labelled_days(connection, paths.monitoring, table, labels)
     return dg.MetadataValue.path(str(path))
 
 
@@ -189,7 +195,7 @@ def build_dbt_daily_tables(partitions: dg.PartitionsDefinition) -> dg.AssetsDefi
                 table = ".".join(key.path)
                 metadata = _partition_metadata(platform_data, table, _window_columns()[key], days)
                 if key == FEATURE_TABLE_KEY:
-                    metadata["labelled_days_file"] = _publish_labelled_days(platform_data, table)
+                    metadata["labelled_days_file"] = _publish_sensor_inputs(platform_data, table)
                 event = event.with_metadata({**event.metadata, **metadata})
             yield event
 

@@ -8,10 +8,11 @@ atomically, and a sensor appends its decisions to a file of its own:
 
 - `monitoring/labelled_days.json`: labelled flights per day and label column, published by
   the feature table's dbt run (a first model waits for enough labelled days; retraining
-  counts the labelled rows since the champion's window);
-- `monitoring/<model>/daily_metrics.json`: each day's drift share and performance metric out
-  of sample, with the version that scored it, published by the model's monitoring run after
-  its rows commit;
+  counts the labelled rows since the champion's window), after it has published again any
+  champion manifest that was missing or stale;
+- `monitoring/<model>/daily_metrics.json`: each day's drift share and performance metrics
+  out of sample, with the version that scored it, published by the model's monitoring run
+  after its rows commit;
 - `monitoring/<model>/retraining_decisions.jsonl`: every decision of the model's sensor,
   triggered or not, one JSON line each; the cooldown reads it, and each monitoring run loads
   the lines not yet in `monitoring.retraining_decisions`, where a reader of the warehouse
@@ -44,6 +45,7 @@ LABELLED_DAYS_FILE = "labelled_days.json"
 DAILY_METRICS_FILE = "daily_metrics.json"
 DECISIONS_FILE = "retraining_decisions.jsonl"
 logger = logging.getLogger("platform_assets")
+_warned_lines: set[tuple[Path, int]] = set()
 
 
 def _read_json(path: Path) -> dict:
@@ -76,6 +78,21 @@ def publish_labelled_days(
     return _write_json(monitoring_dir / LABELLED_DAYS_FILE, document)
 
 
+def refresh_champion_manifests(connection: duckdb.DuckDBPyConnection, artifacts: Path) -> list[str]:
+    """Publish again each champion manifest that does not describe its registry row; returns
+    the models whose manifest it wrote. A sensor takes a missing manifest for "no champion
+    yet" and would train a first model: one missing (a data root older than manifests, a crash
+    after a promotion committed) must not last until the day's predictions run."""
+    from platform_assets.lib.ml import registry
+    from platform_assets.lib.ml.champion_manifest import refresh_champion_manifest
+
+    return [
+        version.model_name
+        for version in registry.list_versions(connection)
+        if version.alias == "champion" and refresh_champion_manifest(artifacts, version)
+    ]
+
+
 def read_labelled_days(monitoring_dir: Path, label: str) -> dict[date, int]:
     """Labelled flights per day of one label column (days without any are absent)."""
     counts = _read_json(monitoring_dir / LABELLED_DAYS_FILE).get(label, {})
@@ -85,11 +102,12 @@ def read_labelled_days(monitoring_dir: Path, label: str) -> dict[date, int]:
 def publish_daily_metrics(
     connection: duckdb.DuckDBPyConnection, monitoring_dir: Path, spec: ModelSpec
 ) -> Path:
-    """Write the model's out-of-sample days of the drift share and of its promotion metric,
-    each with the version that scored it."""
+    """Write the model's out-of-sample days of the drift share and of every metric of its
+    task (a reload may change which one the policy judges by), each with the version that
+    scored it."""
     from platform_assets.lib.monitoring.monitoring_store import DRIFT_SHARE
 
-    read = {DRIFT_SHARE: "drift", spec.promotion.metric: "performance"}  # metric: its table
+    tables = {DRIFT_SHARE: "drift", **dict.fromkeys(spec.metrics, "performance")}
     document = {
         metric: [
             [day.isoformat(), version, value]
@@ -99,7 +117,7 @@ def publish_daily_metrics(
                 [spec.name, metric],
             ).fetchall()
         ]
-        for metric, table in read.items()
+        for metric, table in tables.items()
     }
     return _write_json(monitoring_dir / spec.name / DAILY_METRICS_FILE, document)
 
@@ -120,15 +138,15 @@ def append_decision(
 ) -> None:
     """Append one decision as a line; a line a crash cut short is closed first, so only it
     is lost."""
-    record = {
-        "model_name": model_name,
-        "as_of": decision.numbers.get("as_of"),
-        "triggered": decision.triggered,
-        "reason": decision.reason,
-        "numbers": decision.numbers,
-        "policy": asdict(policy),
-        "decided_at": datetime.now(UTC).isoformat(),
-    }
+    record = _record(
+        model_name,
+        decision.numbers.get("as_of"),
+        decision.triggered,
+        decision.reason,
+        decision.numbers,
+        asdict(policy),
+        datetime.now(UTC).isoformat(),
+    )
     path = monitoring_dir / model_name / DECISIONS_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     line = json.dumps(record).encode() + b"\n"
@@ -138,6 +156,8 @@ def append_decision(
             if decisions.read(1) != b"\n":
                 line = b"\n" + line
         decisions.write(line)
+        decisions.flush()
+        os.fsync(decisions.fileno())
 
 
 def read_decisions(monitoring_dir: Path, model_name: str) -> list[dict]:
@@ -150,7 +170,9 @@ def read_decisions(monitoring_dir: Path, model_name: str) -> list[dict]:
         try:
             decisions.append(json.loads(line))
         except json.JSONDecodeError:
-            logger.warning("%s line %d is not a whole decision: skipped", path, number)
+            if (path, number) not in _warned_lines:  # once per process, not at every tick
+                _warned_lines.add((path, number))
+                logger.warning("%s line %d is not a whole decision: skipped", path, number)
     return decisions
 
 
@@ -164,21 +186,54 @@ def last_triggered_as_of(monitoring_dir: Path, model_name: str) -> date | None:
     return max(days, default=None)
 
 
+def _record(model_name, as_of, triggered, reason, numbers, policy, decided_at) -> dict:
+    return {
+        "model_name": model_name,
+        "as_of": as_of,
+        "triggered": triggered,
+        "reason": reason,
+        "numbers": numbers,
+        "policy": policy,
+        "decided_at": decided_at,
+    }
+
+
 def load_decisions(
     connection: duckdb.DuckDBPyConnection, monitoring_dir: Path, model_name: str
 ) -> int:
     """Insert the decisions not yet in `monitoring.retraining_decisions` (a decision is known
-    by its model and moment); returns how many were new."""
+    by its model and moment); returns how many were new.
+
+    A warehouse whose decisions were recorded before the sensors had files (an upgrade) gives
+    them to a new file first, so the cooldown and Page-Hinkley's restart keep counting from the
+    last retrain.
+    """
     from platform_assets.lib.monitoring.monitoring_store import ensure_monitoring_schema
 
     ensure_monitoring_schema(connection)
-    loaded = {
-        moment
-        for (moment,) in connection.execute(
-            "SELECT decided_at FROM monitoring.retraining_decisions WHERE model_name = ?",
-            [model_name],
-        ).fetchall()
-    }
+    recorded = connection.execute(
+        "SELECT as_of, triggered, reason, numbers, policy, decided_at "
+        "FROM monitoring.retraining_decisions WHERE model_name = ? ORDER BY decided_at",
+        [model_name],
+    ).fetchall()
+    path = monitoring_dir / model_name / DECISIONS_FILE
+    if recorded and not path.exists():
+        lines = [
+            json.dumps(
+                _record(
+                    model_name,
+                    as_of and as_of.isoformat(),
+                    triggered,
+                    reason,
+                    json.loads(numbers),
+                    json.loads(policy),
+                    decided_at.isoformat(),
+                )
+            )
+            for as_of, triggered, reason, numbers, policy, decided_at in recorded
+        ]
+        write_atomically(path, "".join(f"{line}\n" for line in lines).encode())
+    loaded = {row[-1] for row in recorded}
     new = [
         d
         for d in read_decisions(monitoring_dir, model_name)
