@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,6 +27,12 @@ TRAINING_CUTOFF = "2013-02-10"
 def test_models(monkeypatch):
     monkeypatch.setenv("PLATFORM_MODELS_FILE", str(TEST_MODELS))
     return load_model_specs()
+
+
+def _platform_assets_cli(*arguments: str) -> subprocess.CompletedProcess:
+    """The installed `platform-assets` command, on the test's data root (from the environment)."""
+    command = Path(sys.executable).parent / "platform-assets"
+    return subprocess.run([str(command), *arguments], capture_output=True, text=True)
 
 
 def _train_config(**candidate_config):
@@ -124,6 +132,17 @@ def test_train_evaluate_promote_and_predict_then_a_worse_candidate_is_kept_out(
     assert serving.metrics["roc_auc"] > 0.6
     assert serving.training_start.isoformat() == "2013-01-14"
     assert serving.training_end.isoformat() == TRAINING_CUTOFF
+
+    # its card is kept beside it and printed by the CLI once its hash checks out
+    shown = _platform_assets_cli("models", "show", "delay_classifier", "v1")
+    assert shown.returncode == 0, shown.stderr
+    card = shown.stdout.split("Model card (")[1]
+    assert "# Model card: delay_classifier v1" in card and "**Intended use:**" in card
+    assert f"2013-01-14 .. {TRAINING_CUTOFF}" in card and "## Where it errs most" in card
+    kept = ml_data_paths.artifacts / "delay_classifier" / "v1.card.md"
+    kept.write_text(kept.read_text().replace("PROMOTE", "promote"))
+    tampered = _platform_assets_cli("models", "show", "delay_classifier", "v1")
+    assert tampered.returncode == 1 and "was changed after its evaluation" in tampered.stderr
 
     predicted = materialize_model_family(
         [family["predictions"]], ml_data_paths, instance, partition_key="2013-02-11"

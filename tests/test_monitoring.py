@@ -144,7 +144,7 @@ def test_daily_monitoring_writes_drift_performance_and_a_report_counting_unseen_
         connection.execute(f"DROP TABLE {MIGRATIONS_TABLE}")
     with connect(paths.warehouse) as connection:  # a writer opens it: migrated
         versions = connection.execute(f"SELECT version FROM {MIGRATIONS_TABLE} ORDER BY 1")
-        assert versions.fetchall() == [(1,), (2,)]
+        assert versions.fetchall() == [(1,), (2,), (3,)]
     state = gather_model_state(paths, spec, retrain_in_flight=False)
     # every metric of the task is published, not only the one the policy judges by today
     logged = read_daily_metric(paths.monitoring, spec.name, "log_loss", "v1")

@@ -378,7 +378,9 @@ def test_cli_lists_shows_promotes_and_rolls_back(data_paths, capsys):
         assert field in shown
     assert 'params:                  {"C": 1.0}' in shown
     assert "alias:                   champion" in shown
-    history = shown.split("Alias history:\n")[1].splitlines()
+    history, card = shown.split("Alias history:\n")[1].split("\n\n")
+    history = history.splitlines()
+    assert card.startswith("No model card is kept for this version")  # registered, not evaluated
     assert history[0].split() == [
         "at",
         "(UTC)",

@@ -28,6 +28,9 @@ def _old_warehouse(path) -> None:
         old.execute("CREATE TABLE ml.model_versions (model_name VARCHAR, version VARCHAR, "
                     "training_end DATE)")  # fmt: skip
         old.execute("INSERT INTO ml.model_versions VALUES ('m', 'v1', DATE '2013-03-31')")
+        old.execute("CREATE TABLE ml.model_evaluations (model_name VARCHAR, "
+                    "candidate_version VARCHAR, gate_passed BOOLEAN)")  # fmt: skip
+        old.execute("INSERT INTO ml.model_evaluations VALUES ('m', 'v1', true)")
         old.execute(
             "INSERT INTO monitoring.drift SELECT 'm', DATE '2013-03-29' + CAST(i AS INTEGER), "
             "'drift_share', i / 10, 'v1', 100, TIMESTAMP '2013-04-05' FROM range(5) AS t(i)"
@@ -45,6 +48,7 @@ def test_an_older_warehouse_gains_the_new_columns_and_keeps_every_row(data_paths
         computed = computed.fetchall()
         recorded = connection.execute(f"SELECT version FROM {MIGRATIONS_TABLE} ORDER BY 1")
         recorded = recorded.fetchall()
+        evaluations = connection.execute("FROM ml.model_evaluations").fetchall()
         assert migrate(connection) == []  # once only
     assert [(day, in_sample) for day, _, in_sample in rows] == [
         (date(2013, 3, 29), True),
@@ -54,7 +58,8 @@ def test_an_older_warehouse_gains_the_new_columns_and_keeps_every_row(data_paths
         (date(2013, 4, 2), False),
     ]
     assert [value for _, value, _ in rows] == pytest.approx([0.0, 0.1, 0.2, 0.3, 0.4])
-    assert recorded == [(1,), (2,)]
+    assert recorded == [(1,), (2,), (3,)]
+    assert evaluations == [("m", "v1", True, None)]  # the card's hash: none kept then
     # the naive time an older release stored was UTC: now a zoned value of the same instant
     assert computed == [(datetime(2013, 4, 5, tzinfo=UTC),)]
 

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import hashlib
 import json
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import duckdb
 
 from platform_assets.lib.ml import champion_alias, registry
+from platform_assets.lib.ml.artifacts import model_card_path
+from platform_assets.lib.ml.evaluation_log import kept_card_sha256
 from platform_assets.lib.paths import DataPaths
 from platform_assets.lib.warehouse import connect
 
@@ -100,6 +104,7 @@ def _show(arguments: argparse.Namespace) -> int:
     with _open_warehouse(read_only=True) as connection:
         version = registry.get_version(connection, arguments.name, arguments.version)
         events = registry.alias_history(connection, arguments.name)
+        card_sha256 = kept_card_sha256(connection, arguments.name, arguments.version)
     for name, value in vars(version).items():
         shown = json.dumps(value, sort_keys=True) if isinstance(value, dict) else value
         print(f"{name + ':':<25}{'-' if shown is None else shown}")
@@ -119,6 +124,26 @@ def _show(arguments: argparse.Namespace) -> int:
             for e in events
         ],
     )
+    return _print_card(version, card_sha256)
+
+
+def _print_card(version, expected_sha256: str | None) -> int:
+    """Print the model card kept beside the version, if its bytes are the ones recorded."""
+    path = model_card_path(DataPaths.from_env().artifacts, version.model_name, version.version)
+    if expected_sha256 is None:
+        print("\nNo model card is kept for this version: it was not evaluated since cards are.")
+        return 0
+    data = path.read_bytes() if path.exists() else b""
+    if hashlib.sha256(data).hexdigest() != expected_sha256:
+        print(
+            f"\nThe model card {path} is missing or was changed after its evaluation wrote it "
+            f"(recorded sha256 {expected_sha256}): materialize the version's evaluation again "
+            "to write it anew.",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"\nModel card ({path}):\n")
+    print(data.decode("utf-8"), end="")
     return 0
 
 

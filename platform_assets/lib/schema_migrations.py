@@ -75,11 +75,20 @@ def _timestamps_in_utc(connection: duckdb.DuckDBPyConnection) -> None:
         )
 
 
+def _evaluations_keep_card_hashes(connection: duckdb.DuckDBPyConnection) -> None:
+    """Evaluations gain the SHA-256 of the model card kept beside the version (NULL for those
+    made before cards were kept)."""
+    table = "ml.model_evaluations"
+    if table_exists(connection, table) and not _has_column(connection, table, "card_sha256"):
+        connection.execute(f"ALTER TABLE {table} ADD COLUMN card_sha256 VARCHAR")
+
+
 MIGRATIONS = [
     Migration(
         1, "monitoring.drift and monitoring.performance gain in_sample", _monitoring_in_sample
     ),
     Migration(2, "stored times are TIMESTAMPTZ (UTC)", _timestamps_in_utc),
+    Migration(3, "ml.model_evaluations gains card_sha256", _evaluations_keep_card_hashes),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -26,6 +26,12 @@ class ArtifactIntegrityError(ValueError):
     """An artifact file is missing or its bytes no longer match the SHA-256 recorded for it."""
 
 
+def model_card_path(artifacts: Path, model_name: str, version: str) -> Path:
+    """Where a version's model card is kept: beside its artifact (its evaluation writes it and
+    records its SHA-256 in `ml.model_evaluations`)."""
+    return artifacts / model_name / f"{version}.card.md"
+
+
 def read_verified(path: Path, expected: str) -> bytes:
     """The file's bytes, only if their SHA-256 is the one recorded at registration."""
     pending = pending_path(path)

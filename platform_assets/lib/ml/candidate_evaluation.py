@@ -3,12 +3,15 @@
 The held-out days are the candidate's last training-window days, which it never saw. The
 result (mean daily metrics side by side with day-block intervals, the gate's verdict on the
 promotion metric's interval and the markdown card explaining them) is recorded in
-`ml.model_evaluations`; the Dagster asset
-(`defs/ml/promotion_assets.py`) shows it and turns the verdict into its blocking check.
+`ml.model_evaluations`; the Dagster asset (`defs/ml/promotion_assets.py`) shows it and turns
+the verdict into its blocking check. The card is kept with the version too, beside its
+artifact (`<version>.card.md`, its SHA-256 in the evaluation's row), where
+`platform-assets models show` finds it.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -16,6 +19,8 @@ from typing import Any
 
 import duckdb
 
+from platform_assets.lib.atomic_files import write_atomically
+from platform_assets.lib.ml.artifacts import model_card_path
 from platform_assets.lib.ml.evaluation_log import Evaluation, record_evaluation
 from platform_assets.lib.ml.features import version_feature_rows
 from platform_assets.lib.ml.spec import ModelSpec
@@ -112,18 +117,45 @@ def model_card(spec, candidate, champion, frame, y_true, scores, comparisons, ga
     else:
         plot = residuals_markdown(y_true, scores["candidate_prediction"], "Candidate residuals")
     decision = ("PROMOTE: " if gate.passed else "KEEP CHAMPION: ") + gate.reason
-    card = model_card_markdown(
-        spec.name,
-        candidate.version,
-        champion.version if champion else None,
-        heading,
-        table,
-        decision,
-        importance,
-        slices,
-        [plot],
-    )
-    return table, card
+    cards = [
+        model_card_markdown(
+            spec.name,
+            candidate.version,
+            champion.version if champion else None,
+            heading,
+            table,
+            decision,
+            importance,
+            slices,
+            shown_plots,
+            about=_about(spec, candidate),
+        )
+        for shown_plots in ([plot], [])
+    ]
+    return table, *cards
+
+
+def _about(spec: ModelSpec, candidate) -> list[str]:
+    """What the version is for, what it was trained on and where it should not be trusted."""
+    from platform_assets.lib.ml.model_card import feature_groups
+
+    groups = feature_groups(candidate.params["features"])
+    views = [name for name in groups if name.endswith(":*")]
+    own = [name for name in groups if not name.endswith(":*")]
+    lead = candidate.params.get("prediction_lead_minutes")
+    return [
+        f"- **Intended use:** {spec.description} For a flight departing EWR, JFK or LGA, "
+        f"predicted {lead} minutes before its scheduled departure (target `{spec.target}`).",
+        f"- **Trained on:** {candidate.row_count} labelled flights of "
+        f"{candidate.training_start} .. {candidate.training_end}, the days from "
+        f"{candidate.params['validation_start']} held out.",
+        f"- **Features**, each as known at the prediction time: own columns "
+        f"{', '.join(own) or 'none'}; feature views {', '.join(views) or 'none'}.",
+        "- **Known limits:** one year of New York departures (2013) is all the data there is: "
+        "other airports, and a season the window did not cover, are outside what it has seen. "
+        "A plane, route or flight number never seen gets no value for its features, as in "
+        "training; a day of bad weather moves its error by minutes.",
+    ]
 
 
 def evaluate_candidate(
@@ -158,9 +190,12 @@ def evaluate_candidate(
             candidate_pipeline = pipeline
     comparisons = compare_on_days(spec, frame["flight_date"].dt.date, y_true, scores)
     gate = promotion_gate(spec.promotion, comparisons[spec.promotion.metric])
-    table, card = model_card(
+    table, card, kept_card = model_card(
         spec, candidate, champion, frame, y_true, scores, comparisons, gate, candidate_pipeline
     )
+    # kept with the version, text only (the plot is in the asset's metadata), its hash recorded
+    card_bytes = kept_card.encode("utf-8")
+    write_atomically(model_card_path(artifacts, spec.name, candidate.version), card_bytes)
     record_evaluation(
         connection,
         Evaluation(
@@ -174,6 +209,7 @@ def evaluate_candidate(
             champion_metrics=scores.get("champion"),
             gate_passed=gate.passed,
             reason=gate.reason,
+            card_sha256=hashlib.sha256(card_bytes).hexdigest(),
         ),
     )
     return CandidateEvaluation(candidate, champion, start, len(frame), table, card, gate)

@@ -12,6 +12,8 @@ from datetime import date
 
 import duckdb
 
+from platform_assets.lib.warehouse import table_exists
+
 
 @dataclass(frozen=True)
 class Evaluation:
@@ -27,6 +29,7 @@ class Evaluation:
     champion_metrics: dict[str, float] | None
     gate_passed: bool
     reason: str
+    card_sha256: str | None = None  # of the model card kept beside the version's artifact
 
 
 def ensure_evaluation_log(connection: duckdb.DuckDBPyConnection) -> None:
@@ -38,7 +41,8 @@ def ensure_evaluation_log(connection: duckdb.DuckDBPyConnection) -> None:
             model_name VARCHAR, candidate_version VARCHAR, champion_version VARCHAR,
             window_start DATE, window_end DATE, "rows" BIGINT,
             candidate_metrics JSON, champion_metrics JSON,
-            gate_passed BOOLEAN, reason VARCHAR, evaluated_at TIMESTAMPTZ
+            gate_passed BOOLEAN, reason VARCHAR, evaluated_at TIMESTAMPTZ,
+            card_sha256 VARCHAR
         )
         """
     )
@@ -48,7 +52,7 @@ def record_evaluation(connection: duckdb.DuckDBPyConnection, evaluation: Evaluat
     """Append one evaluation (the log keeps every verdict)."""
     ensure_evaluation_log(connection)
     connection.execute(
-        "INSERT INTO ml.model_evaluations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+        "INSERT INTO ml.model_evaluations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?)",
         [
             evaluation.model_name,
             evaluation.candidate_version,
@@ -60,6 +64,7 @@ def record_evaluation(connection: duckdb.DuckDBPyConnection, evaluation: Evaluat
             json.dumps(evaluation.champion_metrics) if evaluation.champion_metrics else None,
             evaluation.gate_passed,
             evaluation.reason,
+            evaluation.card_sha256,
         ],
     )
 
@@ -72,7 +77,7 @@ def latest_evaluation(
     row = connection.execute(
         """
         SELECT model_name, candidate_version, champion_version, window_start, window_end,
-               "rows", candidate_metrics, champion_metrics, gate_passed, reason
+               "rows", candidate_metrics, champion_metrics, gate_passed, reason, card_sha256
         FROM ml.model_evaluations
         WHERE model_name = ? AND candidate_version = ?
         ORDER BY evaluated_at DESC LIMIT 1
@@ -81,11 +86,30 @@ def latest_evaluation(
     ).fetchone()
     if row is None:
         return None
-    *head, candidate_metrics, champion_metrics, passed, reason = row
+    *head, candidate_metrics, champion_metrics, passed, reason, card_sha256 = row
     return Evaluation(
         *head,
         candidate_metrics=json.loads(candidate_metrics),
         champion_metrics=json.loads(champion_metrics) if champion_metrics else None,
         gate_passed=passed,
         reason=reason,
+        card_sha256=card_sha256,
     )
+
+
+def kept_card_sha256(
+    connection: duckdb.DuckDBPyConnection, model_name: str, version: str
+) -> str | None:
+    """The SHA-256 of the model card the version's latest evaluation kept beside it, or None
+    (never evaluated, or evaluated before cards were kept). Reads only, so a read-only
+    connection will do, on a warehouse not yet migrated too."""
+    if not table_exists(connection, "ml.model_evaluations"):
+        return None
+    latest = connection.execute(
+        "SELECT * FROM ml.model_evaluations WHERE model_name = ? AND candidate_version = ? "
+        "ORDER BY evaluated_at DESC LIMIT 1",
+        [model_name, version],
+    )
+    row = latest.fetchone()
+    names = [column[0] for column in latest.description]
+    return dict(zip(names, row, strict=True)).get("card_sha256") if row else None

@@ -140,8 +140,10 @@ def model_card_markdown(
     importance: pd.DataFrame,
     slices: pd.DataFrame,
     plots: Sequence[str],
+    about: Sequence[str] = (),
 ) -> str:
-    """A readable model card: decision, metrics side by side, what drives it, where it errs.
+    """A readable model card: decision, what the model is for and was trained on (`about`,
+    markdown lines), metrics side by side, what drives it, where it errs.
 
     `metrics_table` maps metric -> {"candidate", "champion", "difference", "ci_low",
     "ci_high"}; champion and difference values are None when there is no champion. `importance`
@@ -168,6 +170,7 @@ def model_card_markdown(
     sections = [
         f"# Model card: {model_name} {candidate_version}",
         f"**Decision:** {decision}",
+        *(["## About this model", "\n".join(about)] if about else []),
         "## Metrics on the held-out window",
         metrics_heading + ".",
         markdown_table(
