@@ -63,15 +63,21 @@ def _largest_score_difference(baseline_csv: Path, warehouse: Path) -> float:
     return float((joined["score"] - joined["value"]).abs().max())
 
 
+def _size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
 def _folder_sizes_mb(root: Path) -> dict[str, float]:
-    """The size of each top-level folder (and file) of a data root, in MB."""
-
-    def size(path: Path) -> int:
-        if path.is_file():
-            return path.stat().st_size
-        return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-
-    return {path.name: size(path) / 1e6 for path in sorted(root.iterdir())}
+    """The size of each top-level folder (and file) of a data root, in MB, with the models'
+    training sets apart from the rest of the artifacts (keep_training_sets bounds them)."""
+    sizes = {path.name: _size(path) for path in sorted(root.iterdir())}
+    training_sets = sum(_size(path) for path in root.glob("artifacts/*/training_sets"))
+    if "artifacts" in sizes:
+        sizes["artifacts"] -= training_sets
+        sizes["artifacts/*/training_sets"] = training_sets
+    return {name: size / 1e6 for name, size in sizes.items()}
 
 
 def main() -> None:
