@@ -81,7 +81,8 @@ def compare_on_days(spec: ModelSpec, days, y_true, scores) -> dict[str, Any]:
 
 
 def model_card(spec, candidate, champion, frame, y_true, scores, comparisons, gate, pipeline):
-    """The metrics table the gate decided on, and the markdown card explaining it."""
+    """The metrics table the gate decided on, and the markdown card explaining it twice: with
+    its plot for the asset's metadata, and text only to keep beside the version."""
     from platform_assets.lib.ml.evaluation import per_row_error
     from platform_assets.lib.ml.model_card import (
         model_card_markdown,
@@ -154,7 +155,7 @@ def _about(spec: ModelSpec, candidate) -> list[str]:
         "- **Known limits:** one year of New York departures (2013) is all the data there is: "
         "other airports, and a season the window did not cover, are outside what it has seen. "
         "A plane, route or flight number never seen gets no value for its features, as in "
-        "training; a day of bad weather moves its error by minutes.",
+        "training; its daily metric moves with each day's weather.",
     ]
 
 
