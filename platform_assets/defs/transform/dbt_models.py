@@ -69,14 +69,13 @@ def _publish_sensor_inputs(platform_data: PlatformData, table: str) -> dg.Metada
     """The feature table's labelled flights per day, as the file the retraining sensors read
     instead of the warehouse (lib/monitoring/sensor_files.py), after the champion manifests
     they read with it: labelled days without a manifest would look like a model to train."""
-    from platform_assets.lib.ml.features import feature_table_roles
+    from platform_assets.defs.ml.ml_context import feature_roles  # it imports this module
     from platform_assets.lib.monitoring.sensor_files import (
         publish_labelled_days,
         refresh_champion_manifests,
     )
 
-    roles = feature_table_roles(Path(dbt_project.manifest_path))
-    labels = [name for name, role in roles.items() if role == "label"]
+    labels = [name for name, role in feature_roles().items() if role == "label"]
     paths = platform_data.paths
     with connect(paths.warehouse, read_only=True) as connection:
         refresh_champion_manifests(connection, paths.artifacts)

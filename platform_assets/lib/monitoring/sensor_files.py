@@ -34,6 +34,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from platform_assets.lib.atomic_files import write_atomically
+from platform_assets.lib.monitoring.monitoring_store import DRIFT_SHARE, ensure_monitoring_schema
+from platform_assets.lib.warehouse import quote_identifier
 
 if TYPE_CHECKING:  # the sensors import this module; only the publishing steps use DuckDB
     import duckdb
@@ -64,8 +66,6 @@ def publish_labelled_days(
     connection: duckdb.DuckDBPyConnection, monitoring_dir: Path, table: str, labels: list[str]
 ) -> Path:
     """Count the labelled flights of every day of the feature table, per label column."""
-    from platform_assets.lib.warehouse import quote_identifier
-
     counts = ", ".join(f"count({quote_identifier(label)})" for label in labels)
     rows = connection.execute(
         f"SELECT flight_date, {counts} FROM {table} GROUP BY flight_date ORDER BY flight_date"
@@ -105,8 +105,6 @@ def publish_daily_metrics(
     """Write the model's out-of-sample days of the drift share and of every metric of its
     task (a reload may change which one the policy judges by), each with the version that
     scored it."""
-    from platform_assets.lib.monitoring.monitoring_store import DRIFT_SHARE
-
     tables = {DRIFT_SHARE: "drift", **dict.fromkeys(spec.metrics, "performance")}
     document = {
         metric: [
@@ -208,8 +206,6 @@ def load_decisions(
     them to a new file first, so the cooldown and Page-Hinkley's restart keep counting from the
     last retrain.
     """
-    from platform_assets.lib.monitoring.monitoring_store import ensure_monitoring_schema
-
     ensure_monitoring_schema(connection)
     recorded = connection.execute(
         "SELECT as_of, triggered, reason, numbers, policy, decided_at "
