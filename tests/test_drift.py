@@ -20,7 +20,6 @@ from platform_assets.lib.monitoring.drift import (
     configured_drift_settings,
     data_drift,
     prediction_drift,
-    save_report_html,
 )
 
 DATA = package_data_dir()
@@ -204,18 +203,6 @@ def test_prediction_drift_uses_the_prediction_method(flights, january_reference)
     expected = _normed_wasserstein(pd.Series(reference_scores), pd.Series(july_scores))
     assert drift.score == pytest.approx(expected, abs=1e-9)
     assert drift.drifted == (drift.score >= 0.05)
-
-
-def test_the_html_report_is_written_whole(weather, tmp_path):
-    reference, current = weather[weather.month == 1], _day(weather, 7, 15)
-    result = data_drift(reference, current, ["temp", "humid"], ["origin"], SETTINGS)
-    target = tmp_path / "reports" / "drift.html"
-
-    assert save_report_html(reference, current, result, target) == target
-    html = target.read_text(encoding="utf-8")
-    assert "<html" in html
-    assert "temp" in html
-    assert [path.name for path in target.parent.iterdir()] == ["drift.html"]
 
 
 def test_scores_and_verdicts_equal_an_evidently_report_of_the_same_columns(

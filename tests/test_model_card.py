@@ -269,6 +269,8 @@ def test_model_card_holds_the_decision_metrics_and_sections(
     metrics = {
         "roc_auc": {
             "candidate": roc_auc_score(truth, probabilities),
+            "candidate_low": 0.61,
+            "candidate_high": 0.72,
             "champion": roc_auc_score(truth, champion),
             "difference": difference,
             "ci_low": low,
@@ -297,10 +299,10 @@ def test_model_card_holds_the_decision_metrics_and_sections(
     assert card.startswith("# Model card: flight_delay v3\n")
     assert "**Decision:** promote: AUC better" in card
     metric_line = next(line for line in card.splitlines() if line.startswith("| roc_auc |"))
-    assert f"{metrics['roc_auc']['candidate']:.4f}" in metric_line
+    assert f"{metrics['roc_auc']['candidate']:.4f} [0.6100, 0.7200]" in metric_line
     assert "0.5000" in metric_line
     assert f"{difference:+.4f} [{low:+.4f}, {high:+.4f}]" in metric_line
-    assert "| metric | candidate v3 | champion v2 | difference [CI] |" in card
+    assert "| metric | candidate v3 [CI] | champion v2 | difference [CI] |" in card
     assert "Mean daily metrics on the 11 held-out days." in card
     sections = ["## Metrics", "## What drives the candidate", "## Where it errs most", "## Plots"]
     positions = [card.index(section) for section in sections]

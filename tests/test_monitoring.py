@@ -22,6 +22,7 @@ from platform_assets.defs.automation.landing_sensor import landing_sensor
 from platform_assets.defs.automation.retraining_sensors import build_retraining_sensor
 from platform_assets.lib.ml import registry
 from platform_assets.lib.ml.spec import load_model_specs
+from platform_assets.lib.monitoring.evidently_workspace import project_id, snapshot_url
 from platform_assets.lib.monitoring.retraining_policy import policy_fingerprint
 from platform_assets.lib.monitoring.sensor_files import (
     DECISIONS_FILE,
@@ -78,6 +79,17 @@ def monitored(feature_warehouse, tmp_path_factory):
         yield Monitored(paths, instance, family)
 
 
+def _snapshot_days(paths) -> list[str]:
+    """The days of the classifier's snapshots in the Evidently workspace, read as Evidently
+    reads them."""
+    from evidently.ui.workspace import Workspace
+
+    workspace = Workspace(str(paths.evidently))
+    project = project_id("delay_classifier")
+    runs = [workspace.get_run(project, run) for run in workspace.list_runs(project)]
+    return sorted(run.metadata["day"] for run in runs)
+
+
 def _monitoring_rows(paths) -> list:
     with connect(paths.warehouse, read_only=True) as connection:
         return connection.execute(
@@ -108,8 +120,7 @@ def test_daily_monitoring_writes_drift_performance_and_a_report_counting_unseen_
         assert 0.0 <= metrics["roc_auc"] <= 1.0
         assert metrics["log_loss"] > 0
         assert "prediction_drift" in metrics and "column:carrier" in metrics
-    report = paths.reports / "delay_classifier" / "2013-02-05.html"
-    assert "<html" in report.read_text()[:2000].lower()
+    assert _snapshot_days(paths) == MONITORED  # one snapshot per monitored day
 
     again = materialize_model_family(
         [family["delay_classifier"]],
@@ -120,6 +131,9 @@ def test_daily_monitoring_writes_drift_performance_and_a_report_counting_unseen_
     assert again.success
     metadata = again.get_asset_materialization_events()[0].materialization.metadata
     assert "data:image/png;base64," in metadata["recent_days"].value
+    assert metadata["snapshot"].value == snapshot_url("delay_classifier", date(2013, 2, 5))
+    assert metadata["snapshots_written"].value == 1
+    assert _snapshot_days(paths) == MONITORED  # the day's snapshot replaced, not added
     assert [r[:5] for r in _monitoring_rows(paths)] == rows
 
     # The champion was trained up to 2013-02-03: that day is monitored when asked, marked in
@@ -144,7 +158,7 @@ def test_daily_monitoring_writes_drift_performance_and_a_report_counting_unseen_
         connection.execute(f"DROP TABLE {MIGRATIONS_TABLE}")
     with connect(paths.warehouse) as connection:  # a writer opens it: migrated
         versions = connection.execute(f"SELECT version FROM {MIGRATIONS_TABLE} ORDER BY 1")
-        assert versions.fetchall() == [(1,), (2,), (3,)]
+        assert versions.fetchall() == [(1,), (2,), (3,), (4,)]
     state = gather_model_state(paths, spec, retrain_in_flight=False)
     # every metric of the task is published, not only the one the policy judges by today
     logged = read_daily_metric(paths.monitoring, spec.name, "log_loss", "v1")
@@ -155,13 +169,12 @@ def test_daily_monitoring_writes_drift_performance_and_a_report_counting_unseen_
     assert min(state.daily_performance).isoformat() == MONITORED[0]
     assert {(d.isoformat(), flag) for d, *_, flag in _monitoring_rows(paths)} == marked
 
-    # keep_report_days: a run keeps the reports of the newest days only
+    # keep_report_days: a run keeps the snapshots of the newest days only
     kept = model_family(replace(spec, keep_report_days=2))["delay_classifier"]
     pruning = materialize_model_family([kept], paths, instance, partition_key=MONITORED[-1])
     metadata = pruning.get_asset_materialization_events()[0].materialization.metadata
-    assert metadata["reports_pruned"].value == 2  # 2013-02-03 and 2013-02-04
-    reports = sorted(p.name for p in (paths.reports / "delay_classifier").iterdir())
-    assert reports == [f"{day}.html" for day in MONITORED[1:]]
+    assert metadata["snapshots_pruned"].value == 2  # 2013-02-03 and 2013-02-04
+    assert _snapshot_days(paths) == MONITORED[1:]
 
 
 def test_the_reference_is_every_flight_of_the_held_out_days_and_drift_names_what_it_skips(

@@ -58,8 +58,9 @@ def test_an_older_warehouse_gains_the_new_columns_and_keeps_every_row(data_paths
         (date(2013, 4, 2), False),
     ]
     assert [value for _, value, _ in rows] == pytest.approx([0.0, 0.1, 0.2, 0.3, 0.4])
-    assert recorded == [(1,), (2,), (3,)]
-    assert evaluations == [("m", "v1", True, None)]  # the card's hash: none kept then
+    assert recorded == [(1,), (2,), (3,), (4,)]
+    # the card's hash and the held-out figures: none kept then
+    assert evaluations == [("m", "v1", True, None, None)]
     # the naive time an older release stored was UTC: now a zoned value of the same instant
     assert computed == [(datetime(2013, 4, 5, tzinfo=UTC),)]
 

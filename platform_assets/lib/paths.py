@@ -46,6 +46,12 @@ class DataPaths:
         return self.root / "monitoring"
 
     @property
+    def evidently(self) -> Path:
+        """The Evidently workspace: a project per model, a snapshot per monitored day
+        (lib/monitoring/evidently_workspace.py); `evidently ui` serves it."""
+        return self.root / "evidently"
+
+    @property
     def feature_files(self) -> Path:
         """The feature views as Parquet: a folder per view, a file per day (Feast's sources)."""
         return self.root / "features"

@@ -83,12 +83,21 @@ def _evaluations_keep_card_hashes(connection: duckdb.DuckDBPyConnection) -> None
         connection.execute(f"ALTER TABLE {table} ADD COLUMN card_sha256 VARCHAR")
 
 
+def _evaluations_keep_held_out_figures(connection: duckdb.DuckDBPyConnection) -> None:
+    """Evaluations gain the candidate's held-out intervals and importance (NULL for those made
+    before: their versions' dashboards show no band)."""
+    table = "ml.model_evaluations"
+    if table_exists(connection, table) and not _has_column(connection, table, "held_out"):
+        connection.execute(f"ALTER TABLE {table} ADD COLUMN held_out JSON")
+
+
 MIGRATIONS = [
     Migration(
         1, "monitoring.drift and monitoring.performance gain in_sample", _monitoring_in_sample
     ),
     Migration(2, "stored times are TIMESTAMPTZ (UTC)", _timestamps_in_utc),
     Migration(3, "ml.model_evaluations gains card_sha256", _evaluations_keep_card_hashes),
+    Migration(4, "ml.model_evaluations gains held_out", _evaluations_keep_held_out_figures),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -7,6 +7,7 @@
 | PLATFORM_PARTITION_END | 2013-12-31 | last day of the daily partitions (inclusive) |
 | PLATFORM_MODELS_FILE | the shipped models.yaml | the declared models |
 | PLATFORM_LANDING_ATTEMPTS | 3 | runs asked for a day whose ingest fails, then an alert |
+| PLATFORM_EVIDENTLY_URL | http://127.0.0.1:8000 | the Evidently UI that links point to |
 
 The defaults are the demo year; a user's own data sets its range. The definitions read these
 when they are built (`definitions.build_definitions`), runs and sensors when they start: never
@@ -25,6 +26,7 @@ DEFAULT_DATA_DIR = "data"
 DEFAULT_PARTITION_START = "2013-01-01"
 DEFAULT_PARTITION_END = "2013-12-31"
 DEFAULT_MODELS_FILE = Path(__file__).resolve().parents[1] / "models.yaml"
+DEFAULT_EVIDENTLY_URL = "http://127.0.0.1:8000"
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class PlatformSettings:
     partition_end: date
     models_file: Path
     landing_attempts: int = 3
+    evidently_url: str = DEFAULT_EVIDENTLY_URL
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> PlatformSettings:
@@ -52,6 +55,7 @@ class PlatformSettings:
             partition_end=end,
             models_file=Path(environ.get("PLATFORM_MODELS_FILE", DEFAULT_MODELS_FILE)),
             landing_attempts=_attempts(environ, "PLATFORM_LANDING_ATTEMPTS", 3),
+            evidently_url=environ.get("PLATFORM_EVIDENTLY_URL", DEFAULT_EVIDENTLY_URL).rstrip("/"),
         )
 
 

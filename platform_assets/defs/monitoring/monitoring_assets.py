@@ -4,6 +4,8 @@ The computation (drift, prediction drift, performance, Evidently's report) is
 `lib/monitoring/daily_monitoring.py`; this module declares the asset and its metadata.
 """
 
+from datetime import date
+
 import dagster as dg
 
 from platform_assets.defs.automation.conditions import follows_new_days
@@ -13,7 +15,7 @@ from platform_assets.defs.resources import WAREHOUSE_WRITER_POOL, PlatformData
 from platform_assets.lib.ml.spec import ModelSpec
 from platform_assets.lib.warehouse import connect
 
-MONITORING_CODE_VERSION = "1"
+MONITORING_CODE_VERSION = "2"
 MONITORING_GROUP = "monitoring"
 
 
@@ -29,9 +31,10 @@ def build_monitoring_asset(
         kinds={"python", "evidently", "duckdb"},
         description=f"Daily monitoring of '{spec.name}': feature drift against the serving "
         "version's reference sample, prediction drift, and performance once labels are known "
-        f"({', '.join(spec.metrics)}). Evidently's report for each day is saved under reports/. "
-        "A day inside the serving version's training window is marked in-sample and left out "
-        "of the plot and of the retraining sensor.",
+        f"({', '.join(spec.metrics)}). Each day is saved as a snapshot in the Evidently "
+        "workspace (evidently/ under the data root), on the model's dashboard in the Evidently "
+        "UI. A day inside the serving version's training window is marked in-sample and left "
+        "out of the plot, the dashboard and the retraining sensor.",
         code_version=MONITORING_CODE_VERSION,
         partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
@@ -44,6 +47,11 @@ def build_monitoring_asset(
         from platform_assets.lib.monitoring.daily_monitoring import (
             NoPredictionsError,
             monitor_days,
+            publish_snapshots,
+        )
+        from platform_assets.lib.monitoring.evidently_workspace import (
+            dashboard_url,
+            snapshot_url,
         )
         from platform_assets.lib.monitoring.sensor_files import (
             load_decisions,
@@ -54,14 +62,16 @@ def build_monitoring_asset(
         days = partition_days(context)
         with connect(paths.warehouse) as connection:
             try:
-                summary = monitor_days(
-                    connection, paths.artifacts, paths.reports, spec, day_chunks(days)
-                )
+                summary = monitor_days(connection, paths.artifacts, spec, day_chunks(days))
             except NoPredictionsError as error:
                 raise dg.Failure(str(error)) from error
             # what the retraining sensor reads instead of the warehouse, and what it decided
             publish_daily_metrics(connection, paths.monitoring, spec)
             decisions_loaded = load_decisions(connection, paths.monitoring, spec.name)
+        # built from what was read, with the warehouse closed for the other writers
+        every_day = [date.fromisoformat(key) for key in partitions.get_partition_keys()]
+        pruned = publish_snapshots(paths.evidently, spec, summary, every_day)
+        last_day = summary.snapshots[-1].day
         # the drift share of the last day out of sample: an in-sample day is never shown
         counted = (
             {} if summary.last_drift_share is None else {"drift_share": summary.last_drift_share}
@@ -70,8 +80,12 @@ def build_monitoring_asset(
             metadata={
                 "days": len(days),
                 **counted,
-                "report": dg.MetadataValue.path(str(summary.report)),
-                "reports_pruned": summary.reports_pruned,  # beyond keep_report_days
+                # the run's last day in the Evidently UI (make dev serves it), and the model's
+                # dashboard over every day
+                "snapshot": dg.MetadataValue.url(snapshot_url(spec.name, last_day)),
+                "dashboard": dg.MetadataValue.url(dashboard_url(spec.name)),
+                "snapshots_written": len(summary.snapshots),
+                "snapshots_pruned": pruned,  # beyond keep_report_days
                 "recent_days": dg.MetadataValue.md(summary.recent_days),
                 "served_versions": dg.MetadataValue.json(summary.served_versions),
                 # days on or before the scoring version's training_end: kept, not counted

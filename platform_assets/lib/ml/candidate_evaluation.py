@@ -81,8 +81,9 @@ def compare_on_days(spec: ModelSpec, days, y_true, scores) -> dict[str, Any]:
 
 
 def model_card(spec, candidate, champion, frame, y_true, scores, comparisons, gate, pipeline):
-    """The metrics table the gate decided on, and the markdown card explaining it twice: with
-    its plot for the asset's metadata, and text only to keep beside the version."""
+    """The metrics table the gate decided on, the markdown card explaining it twice (with its
+    plot for the asset's metadata, and text only to keep beside the version) and the
+    candidate's permutation importance."""
     from platform_assets.lib.ml.evaluation import per_row_error
     from platform_assets.lib.ml.model_card import (
         model_card_markdown,
@@ -95,6 +96,8 @@ def model_card(spec, candidate, champion, frame, y_true, scores, comparisons, ga
     table = {
         metric: {
             "candidate": c.candidate,
+            "candidate_low": c.candidate_low,
+            "candidate_high": c.candidate_high,
             "champion": c.champion,
             "difference": c.difference,
             "ci_low": c.low,
@@ -104,8 +107,8 @@ def model_card(spec, candidate, champion, frame, y_true, scores, comparisons, ga
     }
     promotion = comparisons[spec.promotion.metric]
     heading = (
-        f"Mean daily metrics on the {promotion.days} held-out days, with the "
-        f"{promotion.confidence:.0%} interval of the difference from resampling days"
+        f"Mean daily metrics on the {promotion.days} held-out days, with "
+        f"{promotion.confidence:.0%} intervals from resampling days"
     )
     features = candidate.params["features"]
     importance = permutation_importance_table(
@@ -133,7 +136,7 @@ def model_card(spec, candidate, champion, frame, y_true, scores, comparisons, ga
         )
         for shown_plots in ([plot], [])
     ]
-    return table, *cards
+    return table, *cards, importance
 
 
 def _about(spec: ModelSpec, candidate) -> list[str]:
@@ -191,7 +194,7 @@ def evaluate_candidate(
             candidate_pipeline = pipeline
     comparisons = compare_on_days(spec, frame["flight_date"].dt.date, y_true, scores)
     gate = promotion_gate(spec.promotion, comparisons[spec.promotion.metric])
-    table, card, kept_card = model_card(
+    table, card, kept_card, importance = model_card(
         spec, candidate, champion, frame, y_true, scores, comparisons, gate, candidate_pipeline
     )
     # kept with the version, text only (the plot is in the asset's metadata), its hash recorded
@@ -211,6 +214,20 @@ def evaluate_candidate(
             gate_passed=gate.passed,
             reason=gate.reason,
             card_sha256=hashlib.sha256(card_bytes).hexdigest(),
+            held_out={
+                "daily": {
+                    metric: {
+                        "mean": c.candidate,
+                        "low": c.candidate_low,
+                        "high": c.candidate_high,
+                        "days": c.days,
+                    }
+                    for metric, c in comparisons.items()
+                },
+                "importance": [
+                    [row.feature, float(row.importance_mean)] for row in importance.itertuples()
+                ],
+            },
         ),
     )
     return CandidateEvaluation(candidate, champion, start, len(frame), table, card, gate)

@@ -24,7 +24,8 @@ RESAMPLES = 2000
 @dataclass(frozen=True)
 class DailyComparison:
     """One metric's mean over held-out days for the candidate (and the champion), with the
-    interval of candidate - champion from resampling days."""
+    interval of candidate - champion from resampling days, and the interval of the candidate's
+    own mean daily metric (what monitoring shows as the band a served day is judged against)."""
 
     metric: str
     candidate: float
@@ -34,6 +35,8 @@ class DailyComparison:
     high: float | None
     days: int
     confidence: float
+    candidate_low: float
+    candidate_high: float
 
 
 def daily_metric(metric: str, days: Sequence, y_true, prediction) -> pd.Series:
@@ -71,9 +74,10 @@ def compare_daily(
     mine = daily_metric(metric, days, y_true, candidate)
     if mine.empty:
         raise ValueError(f"{metric} is undefined on every held-out day")
+    own = block_bootstrap_interval(mine.to_numpy(), np.arange(len(mine)), confidence, seed)
     if champion is None:
         return DailyComparison(
-            metric, float(mine.mean()), None, None, None, None, len(mine), confidence
+            metric, float(mine.mean()), None, None, None, None, len(mine), confidence, *own
         )
     theirs = daily_metric(metric, days, y_true, champion)
     both = mine.index.intersection(theirs.index)
@@ -90,6 +94,7 @@ def compare_daily(
         float(high),
         len(both),
         confidence,
+        *own,
     )
 
 

@@ -30,6 +30,11 @@ class Evaluation:
     gate_passed: bool
     reason: str
     card_sha256: str | None = None  # of the model card kept beside the version's artifact
+    # the candidate's own mean daily metrics on the held-out days with their day-block
+    # intervals ({"daily": {metric: {mean, low, high, days}}}) and its permutation importance
+    # there ({"importance": [[feature or view, drop], ...]}, most important first): what its
+    # monitoring dashboard shows as the band and the features to watch
+    held_out: dict | None = None
 
 
 def ensure_evaluation_log(connection: duckdb.DuckDBPyConnection) -> None:
@@ -42,7 +47,7 @@ def ensure_evaluation_log(connection: duckdb.DuckDBPyConnection) -> None:
             window_start DATE, window_end DATE, "rows" BIGINT,
             candidate_metrics JSON, champion_metrics JSON,
             gate_passed BOOLEAN, reason VARCHAR, evaluated_at TIMESTAMPTZ,
-            card_sha256 VARCHAR
+            card_sha256 VARCHAR, held_out JSON
         )
         """
     )
@@ -52,7 +57,7 @@ def record_evaluation(connection: duckdb.DuckDBPyConnection, evaluation: Evaluat
     """Append one evaluation (the log keeps every verdict)."""
     ensure_evaluation_log(connection)
     connection.execute(
-        "INSERT INTO ml.model_evaluations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?)",
+        "INSERT INTO ml.model_evaluations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?)",
         [
             evaluation.model_name,
             evaluation.candidate_version,
@@ -65,6 +70,7 @@ def record_evaluation(connection: duckdb.DuckDBPyConnection, evaluation: Evaluat
             evaluation.gate_passed,
             evaluation.reason,
             evaluation.card_sha256,
+            json.dumps(evaluation.held_out) if evaluation.held_out else None,
         ],
     )
 
@@ -77,7 +83,8 @@ def latest_evaluation(
     row = connection.execute(
         """
         SELECT model_name, candidate_version, champion_version, window_start, window_end,
-               "rows", candidate_metrics, champion_metrics, gate_passed, reason, card_sha256
+               "rows", candidate_metrics, champion_metrics, gate_passed, reason, card_sha256,
+               held_out
         FROM ml.model_evaluations
         WHERE model_name = ? AND candidate_version = ?
         ORDER BY evaluated_at DESC LIMIT 1
@@ -86,7 +93,7 @@ def latest_evaluation(
     ).fetchone()
     if row is None:
         return None
-    *head, candidate_metrics, champion_metrics, passed, reason, card_sha256 = row
+    *head, candidate_metrics, champion_metrics, passed, reason, card_sha256, held_out = row
     return Evaluation(
         *head,
         candidate_metrics=json.loads(candidate_metrics),
@@ -94,6 +101,7 @@ def latest_evaluation(
         gate_passed=passed,
         reason=reason,
         card_sha256=card_sha256,
+        held_out=json.loads(held_out) if held_out else None,
     )
 
 

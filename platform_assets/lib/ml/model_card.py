@@ -123,6 +123,14 @@ def _signed(value: float | None) -> str:
     return "—" if value is None else f"{value:+.4f}"
 
 
+def _with_interval(row: dict[str, float | None]) -> str:
+    """The candidate's mean daily metric and, when known, its interval."""
+    if row.get("candidate_low") is None:
+        return _number(row["candidate"])
+    interval = f" [{_number(row['candidate_low'])}, {_number(row['candidate_high'])}]"
+    return _number(row["candidate"]) + interval
+
+
 def _difference_cell(row: dict[str, float | None]) -> str:
     difference = row.get("difference")
     if difference is None:
@@ -145,8 +153,9 @@ def model_card_markdown(
     """A readable model card: decision, what the model is for and was trained on (`about`,
     markdown lines), metrics side by side, what drives it, where it errs.
 
-    `metrics_table` maps metric -> {"candidate", "champion", "difference", "ci_low",
-    "ci_high"}; champion and difference values are None when there is no champion. `importance`
+    `metrics_table` maps metric -> {"candidate", "candidate_low", "candidate_high",
+    "champion", "difference", "ci_low", "ci_high"}; champion and difference values are None
+    when there is no champion, the candidate's interval may be left out. `importance`
     comes from permutation_importance_table, `slices` from worst_slices and `plots` are
     markdown images (see plots.py).
     """
@@ -154,7 +163,7 @@ def model_card_markdown(
     metric_rows = [
         (
             metric,
-            _number(values["candidate"]),
+            _with_interval(values),
             _number(values.get("champion")),
             _difference_cell(values),
         )
@@ -176,7 +185,7 @@ def model_card_markdown(
         markdown_table(
             [
                 "metric",
-                f"candidate {candidate_version}",
+                f"candidate {candidate_version} [CI]",
                 champion_label,
                 "difference [CI]",
             ],

@@ -111,8 +111,8 @@ class ModelSpec:
     # The training sets kept for audit and refitting: those of the last this many versions,
     # and always the champion's; older ones are deleted after each registration.
     keep_training_sets: int = 10
-    # The Evidently reports kept: those of the newest this many monitored days (a report is
-    # about 5 MB; a year of both models' reports would be 3.6 GB).
+    # The Evidently snapshots kept: those of the newest this many monitored days (see
+    # docs/production.md, "Disk", for their size).
     keep_report_days: int = 90
     promotion: PromotionRule = PromotionRule("roc_auc", 0.0, 0.5)
     retraining: RetrainingPolicy = RetrainingPolicy()
@@ -199,7 +199,7 @@ def _parse_model(name: str, entry: dict[str, Any], source: Path) -> ModelSpec:
         keep_report_days=_kept_count(
             "keep_report_days",
             entry.get("keep_report_days", 90),
-            "days (how many of the newest monitored days keep their Evidently report)",
+            "days (how many of the newest monitored days keep their Evidently snapshot)",
             fail,
         ),
         promotion=PromotionRule(

@@ -7,9 +7,8 @@ A day inside that version's training window is still computed when asked, and ma
 `in_sample` (the history plot and the retraining sensor leave it out).
 The Dagster asset (`defs/monitoring/monitoring_assets.py`) only wires this to its partitions.
 
-A run saves Evidently's HTML report of its last day only: the daily runs the automation
-starts leave one report per day, and a year's backfill writes its numbers in seconds rather
-than minutes of 365 pages nobody opens.
+Every day monitored also gets its Evidently snapshot (`evidently_workspace.py`), built from
+what was computed here once the warehouse is closed: `publish_snapshots`.
 """
 
 from __future__ import annotations
@@ -20,9 +19,10 @@ from pathlib import Path
 
 import duckdb
 
-from platform_assets.lib.landing import is_day_name
 from platform_assets.lib.ml.features import version_feature_rows
 from platform_assets.lib.ml.spec import ModelSpec
+from platform_assets.lib.monitoring import evidently_workspace as workspace_files
+from platform_assets.lib.monitoring.evidently_workspace import DaySnapshot
 from platform_assets.lib.monitoring.monitoring_store import (
     DRIFT_SHARE,
     daily_values,
@@ -40,17 +40,18 @@ class NoPredictionsError(ValueError):
 
 @dataclass(frozen=True)
 class MonitoringSummary:
-    """What a monitoring run shows its user: the last counted day's drift share, the last day's
-    report, the recent history as a markdown plot, the versions that served the days, and the
-    days that were inside their version's training window."""
+    """What a monitoring run shows its user: the last counted day's drift share, the recent
+    history as a markdown plot, the versions that served the days, the days that were inside
+    their version's training window; and each day's snapshot, with the feature views the
+    dashboard watches (the champion's most important), to publish."""
 
     last_drift_share: float | None  # of the last day out of sample; None if there was none
-    report: Path
     recent_days: str
     served_versions: list[str]
     in_sample_days: list[date]
     last_day_untested: dict[str, str]  # column: why drift could not test it
-    reports_pruned: int  # older days' reports deleted (keep_report_days)
+    snapshots: list[DaySnapshot]
+    watched_features: list[str]
 
 
 class ServedVersion:
@@ -59,10 +60,13 @@ class ServedVersion:
     def __init__(self, connection, artifacts: Path, spec: ModelSpec, version):
         from platform_assets.lib.ml import registry
         from platform_assets.lib.ml.evaluation import predict
+        from platform_assets.lib.ml.evaluation_log import latest_evaluation
         from platform_assets.lib.ml.training import prepare_features
 
         self.version = version
         self.features = version.params["features"]
+        evaluation = latest_evaluation(connection, spec.name, version.version)
+        self.held_out = (evaluation.held_out if evaluation else None) or {}
         self.pipeline = registry.load_model(connection, artifacts, spec.name, version.version)
         self.reference = registry.load_reference_sample(
             connection, artifacts, spec.name, version.version
@@ -123,20 +127,67 @@ def history_plot(connection, spec: ModelSpec, last_day: date) -> str:
     )
 
 
-def prune_reports(folder: Path, newest_days: int, keep: Path) -> list[Path]:
-    """Delete the reports (`<YYYY-MM-DD>.html`) but those of the newest days and `keep`, the
-    one just written (an old day monitored again keeps its report until the next run)."""
-    reports = sorted(path for path in folder.glob("*.html") if is_day_name(path.stem))
-    pruned = [path for path in reports[:-newest_days] if path != keep]
-    for path in pruned:
-        path.unlink()
-    return pruned
+def day_snapshot(spec: ModelSpec, served: ServedVersion, day, day_rows, in_sample, monitored):
+    """The model-day's snapshot: the numbers `monitor_day` computed, the serving version and its
+    held-out interval, and the day's most drifted columns to draw."""
+    drift, drift_rows, performance_rows, *_ = monitored
+    # the drift share, drifted columns and prediction drift (the column scores go by view)
+    values = {name: value for name, value in drift_rows if not name.startswith("column:")}
+    performance = dict(performance_rows)
+    held_out = served.held_out.get("daily", {})
+    for metric in spec.metrics:
+        values[metric] = performance.get(metric, float("nan"))
+        for bound in ("low", "high"):
+            name = workspace_files.value_name(metric, f"held_out_{bound}")
+            values[name] = held_out.get(metric, {}).get(bound, float("nan"))
+    values["serving_version"] = float(served.version.version_number)
+    values |= workspace_files.view_drift({c.column: c.score for c in drift.columns})
+    drawn = sorted(drift.columns, key=lambda c: c.score, reverse=True)
+    drawn = drawn[: workspace_files.DRIFTED_COLUMNS_SHOWN]
+    columns = [c.column for c in drawn]
+    return DaySnapshot(
+        model=spec.name,
+        day=day,
+        version=served.version.version,
+        in_sample=in_sample,
+        values=values,
+        reference=served.reference[columns],
+        current=day_rows[columns],
+        drift_methods={c.column: (c.method, c.threshold) for c in drawn},
+    )
+
+
+def watched_features(connection, spec: ModelSpec) -> list[str]:
+    """The champion's most important feature views and own columns, as its held-out
+    permutation importance ranked them (none before its evaluation recorded them)."""
+    from platform_assets.lib.ml import registry
+    from platform_assets.lib.ml.evaluation_log import latest_evaluation
+
+    champion = registry.champion(connection, spec.name)
+    evaluation = champion and latest_evaluation(connection, spec.name, champion.version)
+    ranked = ((evaluation and evaluation.held_out) or {}).get("importance", [])
+    names = [name.removesuffix(":*") for name, _ in ranked]
+    return names[: workspace_files.WATCHED_FEATURES]
+
+
+def publish_snapshots(workspace: Path, spec: ModelSpec, summary: MonitoringSummary, days) -> int:
+    """Write the run's snapshots and the model's dashboard; delete the snapshots beyond
+    `keep_report_days` among `days` (the partitions); how many were deleted."""
+    workspace_files.ensure_project(workspace, spec.name, spec.description)
+    panels = workspace_files.dashboard_panels(
+        spec.name, spec.metrics, spec.promotion.metric, summary.watched_features
+    )
+    workspace_files.save_dashboard(workspace, spec.name, panels)
+    for snapshot in summary.snapshots:
+        workspace_files.write_snapshot(workspace, snapshot)
+    return workspace_files.prune_snapshots(
+        workspace, spec.name, days, spec.keep_report_days, [s.day for s in summary.snapshots]
+    )
 
 
 def monitor_days(
     connection: duckdb.DuckDBPyConnection,
     artifacts: Path,
-    reports: Path,
     spec: ModelSpec,
     chunks: list[tuple[date, date]],
 ) -> MonitoringSummary:
@@ -145,10 +196,10 @@ def monitor_days(
     import pandas as pd
 
     from platform_assets.lib.ml import registry
-    from platform_assets.lib.monitoring.drift import configured_drift_settings, save_report_html
+    from platform_assets.lib.monitoring.drift import configured_drift_settings
 
     settings = configured_drift_settings()
-    drift_frames, performance_frames, untested_rows = [], [], []
+    drift_frames, performance_frames, untested_rows, snapshots = [], [], [], []
     served_cache, in_sample_days = {}, []
     for first, last in chunks:
         predicted = connection.execute(
@@ -171,10 +222,11 @@ def monitor_days(
         for (day, version_name), day_rows in joined.groupby(
             [joined["flight_date"].dt.date, "model_version"]
         ):
-            drift, drift_rows, performance_rows, rows, labelled = monitor_day(
-                spec, served_cache[version_name], day_rows, settings
-            )
-            in_sample = day <= served_cache[version_name].version.training_end
+            served = served_cache[version_name]
+            monitored = monitor_day(spec, served, day_rows, settings)
+            drift, drift_rows, performance_rows, rows, labelled = monitored
+            in_sample = day <= served.version.training_end
+            snapshots.append(day_snapshot(spec, served, day, day_rows, in_sample, monitored))
             if in_sample:
                 in_sample_days.append(day)
             untested_rows += [
@@ -206,20 +258,13 @@ def monitor_days(
         ("untested_columns", untested),
     ):
         replace_daily_rows(connection, table, spec.name, first_day, last_day, frame)
-    report = save_report_html(
-        served_cache[version_name].reference,
-        day_rows,
-        drift,
-        reports / spec.name / f"{day.isoformat()}.html",
-    )
-    pruned = prune_reports(report.parent, spec.keep_report_days, keep=report)
     counted = pd.concat(drift_frames).query("metric == @DRIFT_SHARE and not in_sample")
     return MonitoringSummary(
         last_drift_share=float(counted["value"].iloc[-1]) if len(counted) else None,
-        report=report,
         recent_days=history_plot(connection, spec, last_day),
         served_versions=sorted(served_cache),
         in_sample_days=sorted(set(in_sample_days)),
         last_day_untested={u.column: u.reason for u in drift.untested},
-        reports_pruned=len(pruned),
+        snapshots=snapshots,
+        watched_features=watched_features(connection, spec),
     )

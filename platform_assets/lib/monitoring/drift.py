@@ -7,9 +7,9 @@ its import alone takes seconds.
 
 Scores come from Evidently's stattest functions called directly, with the cleaning its
 `ValueDrift` metric applies first (infinities and nulls dropped): the same numbers as a
-`Report` (tests/test_drift.py compares them) at a fraction of the cost: building a `Report`
-takes about 0.4 s per model and day whatever the data size, minutes for a year of
-monitoring, so it runs only to write the HTML a user opens.
+`Report` (tests/test_drift.py compares them) at a fraction of the cost: a `Report` of every
+column takes about 0.4 s per model and day whatever the data size, minutes for a year of
+monitoring. The day's snapshot (`evidently_workspace.py`) runs one over a few columns.
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-from platform_assets.lib.atomic_files import write_atomically
 
 PREDICTION_COLUMN = "prediction"
 # Fewer values than this on either side and a column is left untested that day, with the
@@ -184,35 +182,6 @@ def prediction_drift(
     prediction_settings = replace(settings, numeric=settings.prediction)
     result = data_drift(reference, current, [PREDICTION_COLUMN], [], prediction_settings)
     return result.columns[0]
-
-
-def save_report_html(
-    reference: pd.DataFrame,
-    current: pd.DataFrame,
-    result: DriftResult,
-    path: Path,
-) -> Path:
-    """Write Evidently's HTML report of the columns a drift check compared, atomically.
-
-    The report runs one `ValueDrift` per column with the same pinned method and threshold,
-    so it shows the scores of `result` with Evidently's distributions beside them.
-    """
-    from evidently import DataDefinition, Dataset, Report
-    from evidently.metrics import ValueDrift
-
-    columns = [drift.column for drift in result.columns]
-    numeric, categorical = column_types(reference, columns)
-    definition = DataDefinition(numerical_columns=numeric, categorical_columns=categorical)
-    metrics = [
-        ValueDrift(column=drift.column, method=drift.method, threshold=drift.threshold)
-        for drift in result.columns
-    ]
-    snapshot = Report(metrics, include_tests=True).run(
-        Dataset.from_pandas(current[columns], data_definition=definition),
-        Dataset.from_pandas(reference[columns], data_definition=definition),
-    )
-    write_atomically(path, snapshot.get_html_str(as_iframe=False).encode("utf-8"))
-    return path
 
 
 def _values(series: pd.Series) -> pd.Series:

@@ -1,0 +1,260 @@
+"""The Evidently workspace of a data root: a project per model, a snapshot per monitored day,
+and each project's dashboard, defined here in code.
+
+`evidently ui` serves it (`make dev` starts it beside Dagster). A day's snapshot holds the
+numbers monitoring computed for that day (drift share, prediction drift, each metric of the
+task, each feature view's drift, the serving version and its held-out interval) as Evidently
+`MeanValue` metrics of a one-row dataset, which is what a dashboard panel plots over time,
+and Evidently's `ValueDrift` of the day's most drifted columns for the snapshot's own page.
+Neither stores a data row: a `ValueDrift` keeps histograms, the one row is the day's numbers.
+
+The ids are derived from the model's name and the day (uuid5): a day monitored again replaces
+its snapshot, and a link written before the snapshot exists (a model card's dashboard) holds.
+Snapshot files are written here rather than with `Workspace.add_run`, which picks a new id
+each time and writes in place: a file cut short by a crash stops `evidently ui` from starting
+(it parses every snapshot at startup). Each is written to a temporary file and renamed, then
+touched: the UI's file watcher ignores a rename (it looks at the source path) but reloads a
+file whose attributes change.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from platform_assets.lib.atomic_files import write_atomically
+from platform_assets.lib.settings import PlatformSettings
+
+# Fixed forever: the ids of every project and snapshot derive from it, and links hold them.
+NAMESPACE = uuid.UUID("6f1d7a52-3c1e-4a8e-9a57-0d3c6b2f4e10")
+SNAPSHOTS = "snapshots"
+OUT_OF_SAMPLE = "out_of_sample"  # the tag the dashboard's panels plot
+IN_SAMPLE = "in_sample"
+DRIFTED_COLUMNS_SHOWN = 5  # ValueDrift of the day's most drifted columns, on its own page
+WATCHED_FEATURES = 5  # the dashboard plots the drift of the champion's most important views
+
+
+def project_id(model: str) -> uuid.UUID:
+    return uuid.uuid5(NAMESPACE, model)
+
+
+def snapshot_id(model: str, day: date) -> uuid.UUID:
+    return uuid.uuid5(NAMESPACE, f"{model}/{day.isoformat()}")
+
+
+def _base_url(base_url: str | None) -> str:
+    return base_url or PlatformSettings.from_env().evidently_url
+
+
+def dashboard_url(model: str, base_url: str | None = None) -> str:
+    """The model's dashboard in the Evidently UI."""
+    return f"{_base_url(base_url)}/projects/{project_id(model)}"
+
+
+def snapshot_url(model: str, day: date, base_url: str | None = None) -> str:
+    """One monitored day of the model in the Evidently UI."""
+    return f"{_base_url(base_url)}/projects/{project_id(model)}/reports/{snapshot_id(model, day)}"
+
+
+def value_name(kind: str, name: str) -> str:
+    """The one-row dataset's column for a feature view's (or own column's) drift, or a held-out
+    bound: `drift.origin_live`, `roc_auc.held_out_low`."""
+    return f"{kind}.{name}"
+
+
+@dataclass
+class DaySnapshot:
+    """What one model-day's snapshot shows: its numbers and the columns to draw."""
+
+    model: str
+    day: date
+    version: str
+    in_sample: bool
+    values: dict[str, float]
+    reference: pd.DataFrame  # the drifted columns only, as the drift check compared them
+    current: pd.DataFrame
+    drift_methods: dict[str, tuple[str, float]] = field(default_factory=dict)
+
+
+def build_snapshot(day_snapshot: DaySnapshot):
+    """The Evidently snapshot (a `Report` run) of one model-day, dated at the day."""
+    import warnings
+
+    from evidently import DataDefinition, Dataset, Report
+    from evidently.metrics import MeanValue, ValueDrift
+
+    from platform_assets.lib.monitoring.drift import column_types
+
+    names = list(day_snapshot.values)
+    numbers = pd.DataFrame([day_snapshot.values], columns=names, dtype=float)
+    drawn = list(day_snapshot.drift_methods)
+    numeric, categorical = column_types(day_snapshot.reference, drawn)
+    # The numbers and the drawn columns side by side in one dataset: the numbers' row first,
+    # the drawn columns' values below it (NaN in each other's columns, which MeanValue skips).
+    current = pd.concat([numbers, day_snapshot.current[drawn]], ignore_index=True)
+    reference = pd.concat([numbers.iloc[:0], day_snapshot.reference[drawn]], ignore_index=True)
+    definition = DataDefinition(
+        numerical_columns=[*names, *numeric], categorical_columns=categorical
+    )
+    metrics = [MeanValue(column=name) for name in names] + [
+        ValueDrift(column=column, method=method, threshold=threshold)
+        for column, (method, threshold) in day_snapshot.drift_methods.items()
+    ]
+    tag = IN_SAMPLE if day_snapshot.in_sample else OUT_OF_SAMPLE
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the mean of a column of NaN
+        return Report(metrics).run(
+            Dataset.from_pandas(current, data_definition=definition),
+            Dataset.from_pandas(reference, data_definition=definition),
+            timestamp=datetime.combine(day_snapshot.day, datetime.min.time()),
+            name=f"{day_snapshot.model} {day_snapshot.day.isoformat()}",
+            tags=[tag, f"version={day_snapshot.version}"],
+            metadata={
+                "day": day_snapshot.day.isoformat(),
+                "model_version": day_snapshot.version,
+                IN_SAMPLE: "true" if day_snapshot.in_sample else "false",
+            },
+        )
+
+
+def _snapshot_path(workspace: Path, model: str, day: date) -> Path:
+    return workspace / str(project_id(model)) / SNAPSHOTS / f"{snapshot_id(model, day)}.json"
+
+
+def write_snapshot(workspace: Path, day_snapshot: DaySnapshot) -> Path:
+    """Build the model-day's snapshot and write it under its fixed id (see the module's doc)."""
+    from evidently.legacy.utils import NumpyEncoder
+
+    model = build_snapshot(day_snapshot).to_snapshot_model()
+    path = _snapshot_path(workspace, day_snapshot.model, day_snapshot.day)
+    write_atomically(path, json.dumps(model.dict(), cls=NumpyEncoder).encode("utf-8"))
+    os.utime(path)  # the UI's watcher reloads on this event (a rename alone it ignores)
+    return path
+
+
+def ensure_project(workspace: Path, model: str, description: str) -> None:
+    """Create the model's project (under its fixed id) unless it exists."""
+    if (workspace / str(project_id(model)) / "metadata.json").exists():
+        return
+    from evidently.sdk.models import ProjectModel
+    from evidently.ui.workspace import Workspace
+
+    Workspace(str(workspace)).add_project(
+        ProjectModel(id=project_id(model), name=model, description=description)
+    )
+
+
+def _series(name: str, legend: str):
+    from evidently.sdk.models import PanelMetric
+
+    return PanelMetric(
+        legend=legend, metric="MeanValue", metric_labels={"column": name}, tags=[OUT_OF_SAMPLE]
+    )
+
+
+def dashboard_panels(
+    model: str, metrics: Sequence[str], promotion_metric: str, watched: Sequence[str]
+) -> list:
+    """The model's dashboard, its days out of sample only: drift, prediction drift, the drift
+    of the watched feature views, each metric against the serving version's held-out interval,
+    and the serving version (a step is a promotion or a rollback)."""
+    from evidently.sdk.panels import counter_panel, line_plot_panel, text_panel
+
+    panels = [
+        text_panel(
+            f"{model}: daily monitoring",
+            description="One point per monitored day after the serving version's training "
+            "window (days inside it are kept, tagged in_sample, and not plotted). The held-out "
+            "bounds are the serving version's mean daily metric on its held-out days, with "
+            "the interval its promotion gate used.",
+        ),
+        counter_panel(
+            "Drift share, last day",
+            values=[_series("drift_share", "drift share")],
+            size="half",
+            aggregation="last",
+        ),
+        counter_panel(
+            f"{promotion_metric}, last day",
+            values=[_series(promotion_metric, promotion_metric)],
+            size="half",
+            aggregation="last",
+        ),
+        line_plot_panel(
+            "Feature drift share and prediction drift",
+            values=[
+                _series("drift_share", "share of features drifted"),
+                _series("prediction_drift", "prediction drift (score)"),
+            ],
+        ),
+        line_plot_panel(
+            "Drift of the most important features (largest column score of each view)",
+            values=[_series(value_name("drift", name), name) for name in watched],
+        ),
+        *(
+            line_plot_panel(
+                f"{metric} against the serving version's held-out interval",
+                values=[
+                    _series(metric, metric),
+                    _series(value_name(metric, "held_out_low"), "held-out low"),
+                    _series(value_name(metric, "held_out_high"), "held-out high"),
+                ],
+                size="full" if metric == promotion_metric else "half",
+            )
+            for metric in metrics
+        ),
+        line_plot_panel(
+            "Serving version (a step: the served version changed)",
+            values=[_series("serving_version", "version number")],
+        ),
+    ]
+    for panel in panels:  # fixed ids: saving the dashboard again replaces, never adds
+        panel.id = uuid.uuid5(NAMESPACE, f"{model}/panel/{panel.title}")
+    return panels
+
+
+def save_dashboard(workspace: Path, model: str, panels: list) -> None:
+    """Write the model's dashboard (one tab: Evidently's open-source UI shows one)."""
+    from evidently.sdk.models import DashboardModel, DashboardTabModel
+    from evidently.ui.workspace import Workspace
+
+    tab = DashboardTabModel(
+        id=uuid.uuid5(NAMESPACE, f"{model}/tab"), title="Monitoring", panels=[p.id for p in panels]
+    )
+    Workspace(str(workspace)).save_dashboard(
+        project_id(model), DashboardModel(tabs=[tab], panels=panels)
+    )
+
+
+def prune_snapshots(
+    workspace: Path, model: str, days: Iterable[date], newest_days: int, keep: Iterable[date]
+) -> int:
+    """Delete the snapshots of `days` but the newest `newest_days` written and `keep` (those
+    just written); how many were deleted. The ids come from the days, so nothing is parsed."""
+    folder = workspace / str(project_id(model)) / SNAPSHOTS
+    written = sorted(day for day in days if _snapshot_path(workspace, model, day).exists())
+    kept = set(written[-newest_days:]) | set(keep)
+    pruned = [day for day in written if day not in kept]
+    for day in pruned:
+        (folder / f"{snapshot_id(model, day)}.json").unlink()
+    return len(pruned)
+
+
+def view_drift(column_scores: dict[str, float]) -> dict[str, float]:
+    """Each feature view's drift as its largest column score (a view drifts when any of its
+    columns does); an own column stands for itself. Keys as `value_name("drift", ...)`."""
+    by_group: dict[str, float] = {}
+    for column, score in column_scores.items():
+        view, separator, _ = column.partition("__")
+        group = view if separator else column
+        if not math.isnan(score):
+            by_group[group] = max(score, by_group.get(group, -math.inf))
+    return {value_name("drift", group): score for group, score in by_group.items()}
