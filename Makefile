@@ -17,6 +17,10 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 endif
 HOST ?= 127.0.0.1
 PORT ?= 3000
+# The Evidently UI that `make dev` serves beside Dagster, and where the links in the monitoring
+# metadata and the model cards point.
+EVIDENTLY_PORT ?= 8000
+export PLATFORM_EVIDENTLY_URL ?= http://$(HOST):$(EVIDENTLY_PORT)
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project \( -path dbt_project/target -o -path dbt_project/logs \) -prune \
 	-o \( -name '*.sql' -o -name '*.yml' \) -print 2>/dev/null)
@@ -82,7 +86,13 @@ setup: $(VENV)/.installed $(MANIFEST) instance
 replay: setup
 	$(BIN)/platform-assets replay --start 2013-01-01 --end 2013-03-31 --if-empty
 
+# Dagster, and beside it the Evidently UI over the data root's monitoring workspace (telemetry
+# off). The UI stops when Dagster does (Ctrl-C, or SIGTERM to `dagster dev`).
 dev: setup replay
+	mkdir -p $(PLATFORM_DATA_DIR)/evidently
+	DO_NOT_TRACK=1 $(BIN)/evidently ui --workspace $(PLATFORM_DATA_DIR)/evidently \
+	  --host $(HOST) --port $(EVIDENTLY_PORT) & evidently=$$!; \
+	trap 'kill $$evidently 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/dagster dev -w workspace.yaml -h $(HOST) -p $(PORT)
 
 # Feast's UI over the data root's feature store (registry, entities, views, feature services),
