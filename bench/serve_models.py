@@ -31,7 +31,7 @@ def partition_range(start: str, end: str) -> dict[str, str]:
     }
 
 
-def materialize(assets, paths: DataPaths, tags=None) -> None:
+def materialize(assets, paths: DataPaths, tags=None) -> dg.ExecuteInJobResult:
     with platform_instance() as instance:
         result = dg.materialize(
             assets,
@@ -41,6 +41,7 @@ def materialize(assets, paths: DataPaths, tags=None) -> None:
         )
     if not result.success:
         raise SystemExit(f"materializing {[a.key for a in assets]} failed")
+    return result
 
 
 if __name__ == "__main__":

@@ -1,21 +1,20 @@
-"""Take the screenshots of docs/ui.md with headless Chromium, from a running `dagster dev`.
+"""Take the screenshots of docs/ui.md with headless Chromium, from a running `make dev`.
 
 Start the platform the way a new user does (`make dev`) and wait until the sensors have
-ingested the replayed days, trained and promoted the first models and monitored a day
-(about ten minutes on two cores); then, from the repository:
+ingested the replayed days, trained and promoted the first models and monitored some days
+after their training window; then, from the repository:
 
-    .venv/bin/python docs/make_screenshots.py [--url http://127.0.0.1:3000] [--model NAME]
+    .venv/bin/python docs/make_screenshots.py [--url http://127.0.0.1:3000]
+        [--evidently-url http://127.0.0.1:8000] [--model NAME] [--evidently-only]
 
-The monitoring report is the newest Evidently HTML file under
-PLATFORM_DATA_DIR/reports/<model>/ (PLATFORM_DATA_DIR defaults to ./data, as in `make dev`),
-opened through file://. The PNGs go to docs/screenshots/. Needs Debian's chromium at
-/usr/bin/chromium (no browser download).
+`--evidently-only` takes the dashboard alone, from any `evidently ui` over a data root's
+workspace. The PNGs go to docs/screenshots/. Needs Debian's chromium at /usr/bin/chromium
+(no browser download).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from playwright.sync_api import Page, expect, sync_playwright
@@ -71,30 +70,26 @@ def model_metadata(page: Page, url: str, model: str, out: Path) -> None:
     page.screenshot(path=str(out))
 
 
-def monitoring_report(page: Page, report: Path, out: Path) -> None:
-    """Evidently's HTML report of one monitored day, on its Tests tab: a verdict per column."""
-    page.goto(report.resolve().as_uri(), wait_until="load")
-    page.get_by_role("tab", name="Tests").click()
-    expect(page.get_by_text("SUCCESS", exact=True)).to_be_visible()
-    page.wait_for_timeout(1_000)
-    page.screenshot(path=str(out))
+def monitoring_dashboard(page: Page, evidently_url: str, model: str, out: Path) -> None:
+    """The model's dashboard in the Evidently UI, its charts drawn, as a full page."""
+    from platform_assets.lib.monitoring.evidently_workspace import dashboard_url
 
-
-def latest_report(data_dir: Path, model: str) -> Path:
-    reports = sorted((data_dir / "reports" / model).glob("*.html"))
-    if not reports:
-        raise SystemExit(f"No monitoring report under {data_dir / 'reports' / model} yet.")
-    return reports[-1]
+    page.goto(dashboard_url(model, evidently_url), wait_until="domcontentloaded")
+    heading = page.get_by_role("heading", name="Feature drift share and prediction drift")
+    expect(heading).to_be_visible()
+    expect(page.locator("[class*=MuiMarkElement]").first).to_be_attached()
+    page.wait_for_timeout(2_000)
+    page.screenshot(path=str(out), full_page=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default="http://127.0.0.1:3000", help="the dagster dev UI")
+    parser.add_argument("--evidently-url", default="http://127.0.0.1:8000")
     parser.add_argument("--model", default="delay_classifier")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--evidently-only", action="store_true")
     args = parser.parse_args()
-    data_dir = Path(os.environ.get("PLATFORM_DATA_DIR", "data"))
-    report = latest_report(data_dir, args.model)
     args.out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -102,9 +97,11 @@ def main() -> None:
             page = browser.new_page(viewport=VIEWPORT)
             page.set_default_timeout(TIMEOUT_MS)
             page.add_init_script(SKIP_COMMUNITY_DIALOG)
-            asset_graph(page, args.url, args.out / "asset_graph.png")
-            model_metadata(page, args.url, args.model, args.out / "model_metadata.png")
-            monitoring_report(page, report, args.out / "monitoring_report.png")
+            if not args.evidently_only:
+                asset_graph(page, args.url, args.out / "asset_graph.png")
+                model_metadata(page, args.url, args.model, args.out / "model_metadata.png")
+            dashboard = args.out / f"evidently_dashboard_{args.model}.png"
+            monitoring_dashboard(page, args.evidently_url, args.model, dashboard)
         finally:
             browser.close()
     print(f"Screenshots written to {args.out}")

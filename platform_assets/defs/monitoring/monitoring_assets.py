@@ -4,6 +4,7 @@ The computation (drift, prediction drift, performance, Evidently's report) is
 `lib/monitoring/daily_monitoring.py`; this module declares the asset and its metadata.
 """
 
+import time
 from datetime import date
 
 import dagster as dg
@@ -70,7 +71,9 @@ def build_monitoring_asset(
             decisions_loaded = load_decisions(connection, paths.monitoring, spec.name)
         # built from what was read, with the warehouse closed for the other writers
         every_day = [date.fromisoformat(key) for key in partitions.get_partition_keys()]
+        started = time.perf_counter()
         pruned = publish_snapshots(paths.evidently, spec, summary, every_day)
+        snapshot_seconds = time.perf_counter() - started
         last_day = summary.snapshots[-1].day
         # the drift share of the last day out of sample: an in-sample day is never shown
         counted = (
@@ -86,6 +89,7 @@ def build_monitoring_asset(
                 "dashboard": dg.MetadataValue.url(dashboard_url(spec.name)),
                 "snapshots_written": len(summary.snapshots),
                 "snapshots_pruned": pruned,  # beyond keep_report_days
+                "snapshot_seconds": round(snapshot_seconds, 3),  # of the run's time
                 "recent_days": dg.MetadataValue.md(summary.recent_days),
                 "served_versions": dg.MetadataValue.json(summary.served_versions),
                 # days on or before the scoring version's training_end: kept, not counted
