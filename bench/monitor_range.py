@@ -19,7 +19,11 @@ if __name__ == "__main__":
     paths = DataPaths.from_env()
     monitoring = [family(name)[name] for name in sys.argv[3:] or load_model_specs()]
     result = materialize(monitoring, paths, partition_range(*sys.argv[1:3]))
-    runs = [event.materialization.metadata for event in result.get_asset_materialization_events()]
+    # a run over a range records its materialization once per day, with the same metadata
+    runs = {
+        event.asset_key: event.materialization.metadata
+        for event in result.get_asset_materialization_events()
+    }.values()
     paths.reports.mkdir(parents=True, exist_ok=True)
     (paths.reports / SNAPSHOT_TIMES).write_text(
         json.dumps(

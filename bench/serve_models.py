@@ -31,7 +31,7 @@ def partition_range(start: str, end: str) -> dict[str, str]:
     }
 
 
-def materialize(assets, paths: DataPaths, tags=None) -> dg.ExecuteInJobResult:
+def materialize(assets, paths: DataPaths, tags=None) -> dg.ExecuteInProcessResult:
     with platform_instance() as instance:
         result = dg.materialize(
             assets,

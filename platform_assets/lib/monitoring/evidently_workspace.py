@@ -222,16 +222,18 @@ def dashboard_panels(
 
 
 def save_dashboard(workspace: Path, model: str, panels: list) -> None:
-    """Write the model's dashboard (one tab: Evidently's open-source UI shows one)."""
+    """Write the model's dashboard (one tab: Evidently's open-source UI shows one) where
+    `Workspace.save_dashboard` writes it, atomically: the UI reads the file at each request.
+    (Opening a `Workspace` to save it would cost more than the day's snapshot.)"""
+    from evidently.legacy.utils import NumpyEncoder
     from evidently.sdk.models import DashboardModel, DashboardTabModel
-    from evidently.ui.workspace import Workspace
 
     tab = DashboardTabModel(
         id=uuid.uuid5(NAMESPACE, f"{model}/tab"), title="Monitoring", panels=[p.id for p in panels]
     )
-    Workspace(str(workspace)).save_dashboard(
-        project_id(model), DashboardModel(tabs=[tab], panels=panels)
-    )
+    dashboard = DashboardModel(tabs=[tab], panels=panels)
+    path = workspace / str(project_id(model)) / "dashboard.json"
+    write_atomically(path, json.dumps(dashboard.dict(), cls=NumpyEncoder).encode("utf-8"))
 
 
 def prune_snapshots(
