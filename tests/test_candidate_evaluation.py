@@ -25,7 +25,7 @@ def test_no_candidate_is_a_clear_error_on_an_empty_warehouse(data_paths):
 def _compared(metric: str, candidate: float, champion: float | None, low=None, high=None):
     difference = None if champion is None else candidate - champion
     # the candidate's own interval plays no part in the gate
-    return DailyComparison(metric, candidate, champion, difference, low, high, 14, 0.8, 0, 1)
+    return DailyComparison(metric, candidate, champion, difference, low, high, 14, 0.8, 0, 1, 0, 1)
 
 
 def test_the_gate_promotes_only_when_the_lower_end_of_the_interval_reaches_the_margin():

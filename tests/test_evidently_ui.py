@@ -145,6 +145,16 @@ def test_each_model_day_has_one_snapshot_and_the_metadata_link_resolves(monitore
         drift = _points(evidently_ui, model, "drift_share")
         assert [day for day, _ in drift] == DAYS
         assert all(0 <= value <= 1 for _, value in drift)
+        # every series of the dashboard finds a value on every day: its filters match what
+        # the snapshots hold (held-out bounds and the watched views' drift included)
+        dashboard = _get(f"{evidently_ui}/api/v2/dashboards/{projects[model]}")
+        series = [v["metric_labels"]["column"] for p in dashboard["panels"] for v in p["values"]]
+        assert {"drift_share", "serving_version"} < set(series)
+        assert sum(name.startswith("drift.") for name in series) == 5
+        for column in series:
+            points = _points(evidently_ui, model, column)
+            assert len(points) == len(DAYS), column
+            assert all(value is not None for _, value in points), column
 
 
 @pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's chromium is absent")
@@ -164,7 +174,12 @@ def test_the_browser_finds_both_projects_and_a_panel_with_a_point_per_day(
             page.goto(evidently_ui, wait_until="domcontentloaded")
             for name in monitored.models:
                 expect(page.get_by_text(name, exact=True).first).to_be_visible()
-            with page.expect_response(lambda r: "data_series_batch" in r.url) as batch:
+
+            def drift_panel(response) -> bool:  # the request of the panel checked below
+                body = response.request.post_data or ""
+                return "data_series_batch" in response.url and "prediction_drift" in body
+
+            with page.expect_response(drift_panel) as batch:
                 page.goto(ws.dashboard_url(model, evidently_ui), wait_until="domcontentloaded")
             title = "Feature drift share and prediction drift"
             heading = page.get_by_role("heading", name=title)

@@ -76,8 +76,9 @@ def test_a_day_is_written_under_its_fixed_id_holds_its_numbers_and_is_replaced(w
     assert means["drift.temp"] > means["drift.humid"] >= 0  # July against January
     assert means["roc_auc"] is None or math.isnan(means["roc_auc"])  # no label that day
     assert sorted(drawn) == ["origin", "temp"]
-    # histograms, not rows: no list in the file is half as long as the reference's rows
-    assert _longest_list(json.loads(path.read_text())) < len(weather[weather.month == 1]) / 2
+    # histograms and Evidently's line of the day's values by bucket, not rows: no list in the
+    # file comes near the reference's 2,000-odd rows
+    assert _longest_list(json.loads(path.read_text())) < len(weather[weather.month == 1]) / 4
 
     ws.write_snapshot(tmp_path, _snapshot(weather, DAY, 0.25))  # the day monitored again
     workspace = Workspace(str(tmp_path))
@@ -89,9 +90,7 @@ def test_a_day_is_written_under_its_fixed_id_holds_its_numbers_and_is_replaced(w
     assert _values(json.loads(path.read_text()))[0]["drift_share"] == 0.25
 
 
-def test_snapshots_beyond_the_days_kept_are_pruned_and_the_dashboard_is_saved_once(
-    weather, tmp_path
-):
+def test_snapshots_beyond_the_days_kept_are_pruned_but_the_runs_last(weather, tmp_path):
     from evidently.ui.workspace import Workspace
 
     days = [DAY + timedelta(days=i) for i in range(4)]
@@ -99,15 +98,18 @@ def test_snapshots_beyond_the_days_kept_are_pruned_and_the_dashboard_is_saved_on
     for day in days:
         ws.write_snapshot(tmp_path, _snapshot(weather, day, 0.1))
     everything = [DAY + timedelta(days=i) for i in range(-30, 30)]
-    assert ws.prune_snapshots(tmp_path, "delay_classifier", everything, 2, keep=[days[0]]) == 1
+    # days[0] is the last day of a run that monitored an old day again
+    assert ws.prune_snapshots(tmp_path, "delay_classifier", everything, 2, keep=days[0]) == 1
     workspace = Workspace(str(tmp_path))
     left = {str(s) for s in workspace.list_runs(ws.project_id("delay_classifier"))}
     assert left == {str(ws.snapshot_id("delay_classifier", d)) for d in [days[0], *days[2:]]}
 
-    panels = ws.dashboard_panels("delay_classifier", ["roc_auc", "log_loss"], "roc_auc", ["temp"])
-    for _ in range(2):  # saved again at every run: replaced, never added to
-        ws.save_dashboard(tmp_path, "delay_classifier", panels)
-    saved = workspace.get_dashboard(ws.project_id("delay_classifier"))
-    assert len(saved.panels) == len(panels) and len(saved.tabs) == 1
-    titles = [panel.title for panel in saved.panels]
-    assert "roc_auc against the serving version's held-out interval" in titles
+
+def test_a_project_cut_short_by_a_crash_is_written_again(tmp_path):
+    from evidently.ui.workspace import Workspace
+
+    metadata = tmp_path / str(ws.project_id("m")) / "metadata.json"
+    metadata.parent.mkdir(parents=True)
+    metadata.write_text('{"id": "')
+    ws.ensure_project(tmp_path, "m", "a model")
+    assert Workspace(str(tmp_path)).get_project(ws.project_id("m")).name == "m"

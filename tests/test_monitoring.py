@@ -79,15 +79,15 @@ def monitored(feature_warehouse, tmp_path_factory):
         yield Monitored(paths, instance, family)
 
 
-def _snapshot_days(paths) -> list[str]:
-    """The days of the classifier's snapshots in the Evidently workspace, read as Evidently
-    reads them."""
+def _snapshot_days(paths, tag: str | None = None) -> list[str]:
+    """The days of the classifier's snapshots in the Evidently workspace (those with `tag`),
+    read as Evidently reads them."""
     from evidently.ui.workspace import Workspace
 
     workspace = Workspace(str(paths.evidently))
     project = project_id("delay_classifier")
     runs = [workspace.get_run(project, run) for run in workspace.list_runs(project)]
-    return sorted(run.metadata["day"] for run in runs)
+    return sorted(run.metadata["day"] for run in runs if tag is None or tag in run.tags)
 
 
 def _monitoring_rows(paths) -> list:
@@ -99,7 +99,7 @@ def _monitoring_rows(paths) -> list:
         ).fetchall()
 
 
-def test_daily_monitoring_writes_drift_performance_and_a_report_counting_unseen_days_only(
+def test_daily_monitoring_writes_drift_performance_and_a_snapshot_counting_unseen_days_only(
     monitored,
 ):
     from platform_assets.lib.monitoring.model_state import gather_model_state
@@ -147,6 +147,7 @@ def test_daily_monitoring_writes_drift_performance_and_a_report_counting_unseen_
     assert "drift_share" not in metadata  # the run's only day is in sample: nothing shown
     marked = {(d.isoformat(), flag) for d, *_, flag in _monitoring_rows(paths)}
     assert marked == {(day, True)} | {(d, False) for d in MONITORED}
+    assert _snapshot_days(paths, "in_sample") == [day]  # kept, not on the dashboard
 
     spec = load_model_specs()["delay_classifier"]
     with connect(paths.warehouse) as connection:

@@ -24,6 +24,7 @@ from platform_assets.lib.ml.artifacts import model_card_path
 from platform_assets.lib.ml.evaluation_log import Evaluation, record_evaluation
 from platform_assets.lib.ml.features import version_feature_rows
 from platform_assets.lib.ml.spec import ModelSpec
+from platform_assets.lib.monitoring.evidently_workspace import dashboard_url
 
 SLICE_COLUMNS = ["carrier", "origin", "sched_dep_hour"]
 IMPORTANCE_SCORING = {"binary_classification": "roc_auc", "regression": "neg_mean_absolute_error"}
@@ -155,6 +156,8 @@ def _about(spec: ModelSpec, candidate) -> list[str]:
         f"{candidate.params['validation_start']} held out.",
         f"- **Features**, each as known at the prediction time: own columns "
         f"{', '.join(own) or 'none'}; feature views {', '.join(views) or 'none'}.",
+        f"- **Monitoring:** its daily dashboard in the Evidently UI, {dashboard_url(spec.name)} "
+        "(`make dev` serves it).",
         "- **Known limits:** one year of New York departures (2013) is all the data there is: "
         "other airports, and a season the window did not cover, are outside what it has seen. "
         "A plane, route or flight number never seen gets no value for its features, as in "
@@ -218,8 +221,10 @@ def evaluate_candidate(
                 "daily": {
                     metric: {
                         "mean": c.candidate,
-                        "low": c.candidate_low,
+                        "low": c.candidate_low,  # the interval of the mean
                         "high": c.candidate_high,
+                        "day_low": c.day_low,  # the middle share of single days
+                        "day_high": c.day_high,
                         "days": c.days,
                     }
                     for metric, c in comparisons.items()

@@ -24,8 +24,9 @@ RESAMPLES = 2000
 @dataclass(frozen=True)
 class DailyComparison:
     """One metric's mean over held-out days for the candidate (and the champion), with the
-    interval of candidate - champion from resampling days, and the interval of the candidate's
-    own mean daily metric (what monitoring shows as the band a served day is judged against)."""
+    interval of candidate - champion from resampling days; for the candidate alone, the
+    interval of its mean daily metric (the model card's) and the range of its middle
+    `confidence` share of held-out days (the band monitoring draws a served day against)."""
 
     metric: str
     candidate: float
@@ -37,6 +38,8 @@ class DailyComparison:
     confidence: float
     candidate_low: float
     candidate_high: float
+    day_low: float
+    day_high: float
 
 
 def daily_metric(metric: str, days: Sequence, y_true, prediction) -> pd.Series:
@@ -74,11 +77,11 @@ def compare_daily(
     mine = daily_metric(metric, days, y_true, candidate)
     if mine.empty:
         raise ValueError(f"{metric} is undefined on every held-out day")
-    own = block_bootstrap_interval(mine.to_numpy(), np.arange(len(mine)), confidence, seed)
     if champion is None:
         return DailyComparison(
-            metric, float(mine.mean()), None, None, None, None, len(mine), confidence, *own
-        )
+            metric, float(mine.mean()), None, None, None, None, len(mine), confidence,
+            *_own_intervals(mine, confidence, seed),
+        )  # fmt: skip
     theirs = daily_metric(metric, days, y_true, champion)
     both = mine.index.intersection(theirs.index)
     if both.empty:
@@ -94,8 +97,18 @@ def compare_daily(
         float(high),
         len(both),
         confidence,
-        *own,
+        *_own_intervals(mine[both], confidence, seed),
     )
+
+
+def _own_intervals(daily: pd.Series, confidence: float, seed: int) -> tuple[float, ...]:
+    """The interval of the mean of `daily` (days resampled), then its middle `confidence`
+    share of days."""
+    values = daily.to_numpy()
+    mean_low, mean_high = block_bootstrap_interval(values, np.arange(len(values)), confidence, seed)
+    tail = (1 - confidence) / 2
+    day_low, day_high = np.quantile(values, [tail, 1 - tail])
+    return mean_low, mean_high, float(day_low), float(day_high)
 
 
 def block_bootstrap_interval(

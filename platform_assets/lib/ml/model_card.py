@@ -37,6 +37,11 @@ def feature_groups(columns: Sequence[str]) -> dict[str, list[str]]:
     return groups
 
 
+def group_name(group: str) -> str:
+    """A feature group's plain name: the view's for `view:*`, the column's for an own column."""
+    return group.removesuffix(":*")
+
+
 def permutation_importance_table(
     pipeline: Pipeline,
     features: pd.DataFrame,

@@ -113,7 +113,7 @@ class ModelSpec:
     keep_training_sets: int = 10
     # The Evidently snapshots kept: those of the newest this many monitored days (see
     # docs/production.md, "Disk", for their size).
-    keep_report_days: int = 90
+    keep_report_days: int = 366
     promotion: PromotionRule = PromotionRule("roc_auc", 0.0, 0.5)
     retraining: RetrainingPolicy = RetrainingPolicy()
 
@@ -198,7 +198,7 @@ def _parse_model(name: str, entry: dict[str, Any], source: Path) -> ModelSpec:
         ),
         keep_report_days=_kept_count(
             "keep_report_days",
-            entry.get("keep_report_days", 90),
+            entry.get("keep_report_days", 366),
             "days (how many of the newest monitored days keep their Evidently snapshot)",
             fail,
         ),

@@ -21,8 +21,12 @@ import duckdb
 
 from platform_assets.lib.ml.features import version_feature_rows
 from platform_assets.lib.ml.spec import ModelSpec
-from platform_assets.lib.monitoring import evidently_workspace as workspace_files
-from platform_assets.lib.monitoring.evidently_workspace import DaySnapshot
+from platform_assets.lib.monitoring import evidently_workspace as workspaces
+from platform_assets.lib.monitoring.evidently_dashboard import (
+    WATCHED_FEATURES,
+    dashboard_panels,
+    write_dashboard,
+)
 from platform_assets.lib.monitoring.monitoring_store import (
     DRIFT_SHARE,
     daily_values,
@@ -50,7 +54,7 @@ class MonitoringSummary:
     served_versions: list[str]
     in_sample_days: list[date]
     last_day_untested: dict[str, str]  # column: why drift could not test it
-    snapshots: list[DaySnapshot]
+    snapshots: list[workspaces.DaySnapshot]
     watched_features: list[str]
 
 
@@ -127,10 +131,10 @@ def history_plot(connection, spec: ModelSpec, last_day: date) -> str:
     )
 
 
-def day_snapshot(spec, served: ServedVersion, day, day_rows, in_sample, monitored, watched):
-    """The model-day's snapshot: the numbers `monitor_day` computed (the drift of the `watched`
-    views and columns only: each number costs Evidently a metric, about 13 ms and 18 kB), the
-    serving version and its held-out interval, and the day's most drifted columns to draw."""
+def day_snapshot(spec, served: ServedVersion, day, day_rows, in_sample, monitored):
+    """The model-day's snapshot: the numbers `monitor_day` computed (every feature view's drift
+    as its largest column score), the serving version and the band of its held-out days, and
+    the day's most drifted columns (by score over threshold) to draw."""
     drift, drift_rows, performance_rows, *_ = monitored
     values = {
         name: value for name, value in drift_rows if name in (DRIFT_SHARE, "prediction_drift")
@@ -140,17 +144,14 @@ def day_snapshot(spec, served: ServedVersion, day, day_rows, in_sample, monitore
     for metric in spec.metrics:
         values[metric] = performance.get(metric, float("nan"))
         for bound in ("low", "high"):
-            name = workspace_files.value_name(metric, f"held_out_{bound}")
-            values[name] = held_out.get(metric, {}).get(bound, float("nan"))
+            name = workspaces.value_name(metric, f"held_out_{bound}")
+            values[name] = held_out.get(metric, {}).get(f"day_{bound}", float("nan"))
     values["serving_version"] = float(served.version.version_number)
-    by_view = workspace_files.view_drift({c.column: c.score for c in drift.columns})
-    for name in watched:
-        key = workspace_files.value_name("drift", name)
-        values[key] = by_view.get(key, float("nan"))
-    drawn = sorted(drift.columns, key=lambda c: c.score, reverse=True)
-    drawn = drawn[: workspace_files.DRIFTED_COLUMNS_SHOWN]
+    values |= workspaces.view_drift({c.column: c.score for c in drift.columns})
+    drawn = sorted(drift.columns, key=lambda c: c.score / c.threshold, reverse=True)
+    drawn = drawn[: workspaces.DRIFTED_COLUMNS_SHOWN]
     columns = [c.column for c in drawn]
-    return DaySnapshot(
+    return workspaces.DaySnapshot(
         model=spec.name,
         day=day,
         version=served.version.version,
@@ -162,31 +163,38 @@ def day_snapshot(spec, served: ServedVersion, day, day_rows, in_sample, monitore
     )
 
 
-def watched_features(connection, spec: ModelSpec) -> list[str]:
-    """The champion's most important feature views and own columns, as its held-out
-    permutation importance ranked them (none before its evaluation recorded them)."""
+def watched_features(connection, spec: ModelSpec, settings) -> list[str]:
+    """The feature views and own columns the dashboard's drift panel plots: the champion's most
+    important by its held-out permutation importance, or, for a champion evaluated before
+    importance was recorded, its first declared; never a column left out of drift."""
     from platform_assets.lib.ml import registry
     from platform_assets.lib.ml.evaluation_log import latest_evaluation
+    from platform_assets.lib.ml.model_card import feature_groups, group_name
 
     champion = registry.champion(connection, spec.name)
-    evaluation = champion and latest_evaluation(connection, spec.name, champion.version)
-    ranked = ((evaluation and evaluation.held_out) or {}).get("importance", [])
-    names = [name.removesuffix(":*") for name, _ in ranked]
-    return names[: workspace_files.WATCHED_FEATURES]
+    if champion is None:
+        return []
+    evaluation = latest_evaluation(connection, spec.name, champion.version)
+    ranked = [
+        name for name, _ in ((evaluation and evaluation.held_out) or {}).get("importance", [])
+    ]
+    ranked = ranked or list(feature_groups(champion.params["features"]))
+    tested = [name for name in ranked if settings.tested_columns([name])]
+    return [group_name(name) for name in tested][:WATCHED_FEATURES]
 
 
 def publish_snapshots(workspace: Path, spec: ModelSpec, summary: MonitoringSummary, days) -> int:
     """Write the run's snapshots and the model's dashboard; delete the snapshots beyond
-    `keep_report_days` among `days` (the partitions); how many were deleted."""
-    workspace_files.ensure_project(workspace, spec.name, spec.description)
-    panels = workspace_files.dashboard_panels(
+    `keep_report_days` among `days` (the partitions) but the run's last; how many were deleted."""
+    workspaces.ensure_project(workspace, spec.name, spec.description)
+    panels = dashboard_panels(
         spec.name, spec.metrics, spec.promotion.metric, summary.watched_features
     )
-    workspace_files.save_dashboard(workspace, spec.name, panels)
+    write_dashboard(workspace, spec.name, panels)
     for snapshot in summary.snapshots:
-        workspace_files.write_snapshot(workspace, snapshot)
-    return workspace_files.prune_snapshots(
-        workspace, spec.name, days, spec.keep_report_days, [s.day for s in summary.snapshots]
+        workspaces.write_snapshot(workspace, snapshot)
+    return workspaces.prune_snapshots(
+        workspace, spec.name, days, spec.keep_report_days, summary.snapshots[-1].day
     )
 
 
@@ -204,7 +212,7 @@ def monitor_days(
     from platform_assets.lib.monitoring.drift import configured_drift_settings
 
     settings = configured_drift_settings()
-    watched = watched_features(connection, spec)
+    watched = watched_features(connection, spec, settings)
     drift_frames, performance_frames, untested_rows, snapshots = [], [], [], []
     served_cache, in_sample_days = {}, []
     for first, last in chunks:
@@ -232,9 +240,7 @@ def monitor_days(
             monitored = monitor_day(spec, served, day_rows, settings)
             drift, drift_rows, performance_rows, rows, labelled = monitored
             in_sample = day <= served.version.training_end
-            snapshots.append(
-                day_snapshot(spec, served, day, day_rows, in_sample, monitored, watched)
-            )
+            snapshots.append(day_snapshot(spec, served, day, day_rows, in_sample, monitored))
             if in_sample:
                 in_sample_days.append(day)
             untested_rows += [

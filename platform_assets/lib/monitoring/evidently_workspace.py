@@ -6,10 +6,13 @@ numbers monitoring computed for that day (drift share, prediction drift, each me
 task, each feature view's drift, the serving version and its held-out interval) as Evidently
 `MeanValue` metrics of a one-row dataset, which is what a dashboard panel plots over time,
 and Evidently's `ValueDrift` of the day's most drifted columns for the snapshot's own page.
-Neither stores a data row: a `ValueDrift` keeps histograms, the one row is the day's numbers.
+Neither stores a data row: a `ValueDrift` keeps histograms and a line of the day's values
+averaged by bucket of rows; the one row is the day's numbers.
 
 The ids are derived from the model's name and the day (uuid5): a day monitored again replaces
 its snapshot, and a link written before the snapshot exists (a model card's dashboard) holds.
+(A day is scored by one version, so one snapshot per model and day is all there is.) The
+dashboard is defined in `evidently_dashboard.py`.
 Snapshot files are written here rather than with `Workspace.add_run`, which picks a new id
 each time and writes in place: a file cut short by a crash stops `evidently ui` from starting
 (it parses every snapshot at startup). Each is written to a temporary file and renamed, then
@@ -23,7 +26,7 @@ import json
 import math
 import os
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -39,7 +42,6 @@ SNAPSHOTS = "snapshots"
 OUT_OF_SAMPLE = "out_of_sample"  # the tag the dashboard's panels plot
 IN_SAMPLE = "in_sample"
 DRIFTED_COLUMNS_SHOWN = 5  # ValueDrift of the day's most drifted columns, on its own page
-WATCHED_FEATURES = 5  # the dashboard plots the drift of the champion's most important views
 
 
 def project_id(model: str) -> uuid.UUID:
@@ -141,9 +143,18 @@ def write_snapshot(workspace: Path, day_snapshot: DaySnapshot) -> Path:
 
 
 def ensure_project(workspace: Path, model: str, description: str) -> None:
-    """Create the model's project (under its fixed id) unless it exists."""
-    if (workspace / str(project_id(model)) / "metadata.json").exists():
+    """Create the model's project (under its fixed id) unless it is there and readable.
+
+    Evidently writes it, in place: a running UI learns of a new project only from the file's
+    creation (a rename it ignores), and a file cut short by a crash is written again here."""
+    metadata = workspace / str(project_id(model)) / "metadata.json"
+    try:
+        json.loads(metadata.read_text("utf-8"))
         return
+    except FileNotFoundError:
+        pass
+    except ValueError:
+        metadata.unlink()  # Evidently's Workspace refuses to open beside it
     from evidently.sdk.models import ProjectModel
     from evidently.ui.workspace import Workspace
 
@@ -152,111 +163,27 @@ def ensure_project(workspace: Path, model: str, description: str) -> None:
     )
 
 
-def _series(name: str, legend: str):
-    from evidently.sdk.models import PanelMetric
-
-    return PanelMetric(
-        legend=legend, metric="MeanValue", metric_labels={"column": name}, tags=[OUT_OF_SAMPLE]
-    )
-
-
-def dashboard_panels(
-    model: str, metrics: Sequence[str], promotion_metric: str, watched: Sequence[str]
-) -> list:
-    """The model's dashboard, its days out of sample only: drift, prediction drift, the drift
-    of the watched feature views, each metric against the serving version's held-out interval,
-    and the serving version (a step is a promotion or a rollback)."""
-    from evidently.sdk.panels import counter_panel, line_plot_panel, text_panel
-
-    panels = [
-        text_panel(
-            f"{model}: daily monitoring",
-            description="One point per monitored day after the serving version's training "
-            "window (days inside it are kept, tagged in_sample, and not plotted). The held-out "
-            "bounds are the serving version's mean daily metric on its held-out days, with "
-            "the interval its promotion gate used.",
-        ),
-        counter_panel(
-            "Drift share, last day",
-            values=[_series("drift_share", "drift share")],
-            size="half",
-            aggregation="last",
-        ),
-        counter_panel(
-            f"{promotion_metric}, last day",
-            values=[_series(promotion_metric, promotion_metric)],
-            size="half",
-            aggregation="last",
-        ),
-        line_plot_panel(
-            "Feature drift share and prediction drift",
-            values=[
-                _series("drift_share", "share of features drifted"),
-                _series("prediction_drift", "prediction drift (score)"),
-            ],
-        ),
-        line_plot_panel(
-            "Drift of the most important features (largest column score of each view)",
-            values=[_series(value_name("drift", name), name) for name in watched],
-        ),
-        *(
-            line_plot_panel(
-                f"{metric} against the serving version's held-out interval",
-                values=[
-                    _series(metric, metric),
-                    _series(value_name(metric, "held_out_low"), "held-out low"),
-                    _series(value_name(metric, "held_out_high"), "held-out high"),
-                ],
-                size="full" if metric == promotion_metric else "half",
-            )
-            for metric in metrics
-        ),
-        line_plot_panel(
-            "Serving version (a step: the served version changed)",
-            values=[_series("serving_version", "version number")],
-        ),
-    ]
-    for panel in panels:  # fixed ids: saving the dashboard again replaces, never adds
-        panel.id = uuid.uuid5(NAMESPACE, f"{model}/panel/{panel.title}")
-    return panels
-
-
-def save_dashboard(workspace: Path, model: str, panels: list) -> None:
-    """Write the model's dashboard (one tab: Evidently's open-source UI shows one) where
-    `Workspace.save_dashboard` writes it, atomically: the UI reads the file at each request.
-    (Opening a `Workspace` to save it would cost more than the day's snapshot.)"""
-    from evidently.legacy.utils import NumpyEncoder
-    from evidently.sdk.models import DashboardModel, DashboardTabModel
-
-    tab = DashboardTabModel(
-        id=uuid.uuid5(NAMESPACE, f"{model}/tab"), title="Monitoring", panels=[p.id for p in panels]
-    )
-    dashboard = DashboardModel(tabs=[tab], panels=panels)
-    path = workspace / str(project_id(model)) / "dashboard.json"
-    write_atomically(path, json.dumps(dashboard.dict(), cls=NumpyEncoder).encode("utf-8"))
-
-
 def prune_snapshots(
-    workspace: Path, model: str, days: Iterable[date], newest_days: int, keep: Iterable[date]
+    workspace: Path, model: str, days: Iterable[date], newest_days: int, keep: date
 ) -> int:
-    """Delete the snapshots of `days` but the newest `newest_days` written and `keep` (those
-    just written); how many were deleted. The ids come from the days, so nothing is parsed."""
-    folder = workspace / str(project_id(model)) / SNAPSHOTS
+    """Delete the snapshots of `days` but those of the newest `newest_days` written and `keep`
+    (the run's last day, which its metadata links to); how many were deleted. The ids come
+    from the days, so no snapshot is parsed."""
     written = sorted(day for day in days if _snapshot_path(workspace, model, day).exists())
-    kept = set(written[-newest_days:]) | set(keep)
-    pruned = [day for day in written if day not in kept]
+    pruned = [day for day in written[:-newest_days] if day != keep]
     for day in pruned:
-        (folder / f"{snapshot_id(model, day)}.json").unlink()
+        _snapshot_path(workspace, model, day).unlink()
     return len(pruned)
 
 
 def view_drift(column_scores: dict[str, float]) -> dict[str, float]:
     """Each feature view's drift as its largest column score (a view drifts when any of its
     columns does); an own column stands for itself. Keys as `value_name("drift", ...)`."""
-    by_group: dict[str, float] = {}
-    for column, score in column_scores.items():
-        view, separator, _ = column.partition("__")
-        group = view if separator else column
-        if not math.isnan(score):
-            by_group[group] = max(score, by_group.get(group, -math.inf))
-    return {value_name("drift", group): score for group, score in by_group.items()}
+    from platform_assets.lib.ml.model_card import feature_groups, group_name
+
+    drift = {}
+    for group, columns in feature_groups(list(column_scores)).items():
+        scores = [column_scores[c] for c in columns if not math.isnan(column_scores[c])]
+        if scores:
+            drift[value_name("drift", group_name(group))] = max(scores)
+    return drift
