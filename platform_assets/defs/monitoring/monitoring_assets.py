@@ -1,6 +1,6 @@
 """A model's daily monitoring as a Dagster asset: one partition per day, after its predictions.
 
-The computation (drift, prediction drift, performance, Evidently's report) is
+The computation (drift, prediction drift, performance, each day's Evidently snapshot) is
 `lib/monitoring/daily_monitoring.py`; this module declares the asset and its metadata.
 """
 
