@@ -87,15 +87,14 @@ replay: setup
 	$(BIN)/platform-assets replay --start 2013-01-01 --end 2013-03-31 --if-empty
 
 # Dagster, and beside it the Evidently UI over the data root's monitoring workspace (telemetry
-# off). Both run in the background of this shell, which waits for Dagster: Ctrl-C, SIGTERM to
-# make or to `dagster dev` stops Dagster, and the UI with it.
+# off), which stops when Dagster does: Ctrl-C, or SIGTERM to `dagster dev`. Dagster runs in the
+# foreground: in the background of a script it would ignore both (it handles SIGTERM as it does
+# SIGINT, which a script's background job ignores).
 dev: setup replay
 	DO_NOT_TRACK=1 $(BIN)/evidently ui --workspace $(PLATFORM_DATA_DIR)/evidently \
 	  --host $(HOST) --port $(EVIDENTLY_PORT) & evidently=$$!; \
-	$(BIN)/dagster dev -w workspace.yaml -h $(HOST) -p $(PORT) & dagster=$$!; \
 	trap 'kill $$evidently 2>/dev/null' EXIT; \
-	trap 'kill -TERM $$dagster 2>/dev/null; wait $$dagster' INT TERM; \
-	wait $$dagster
+	$(BIN)/dagster dev -w workspace.yaml -h $(HOST) -p $(PORT)
 
 # Feast's UI over the data root's feature store (registry, entities, views, feature services),
 # which the pipeline applies on its first run there (materialize features/online_store).

@@ -1,10 +1,19 @@
-"""Helpers the tests share: the platform's assets, delivering demo days, materializing ranges."""
+"""Helpers the tests share: the platform's assets, delivering demo days, materializing ranges,
+a real `evidently ui`."""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -114,3 +123,40 @@ def materialize_model_family(
         partition_key=partition_key,
         raise_on_error=False,
     )
+
+
+def get_json(url: str):
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.loads(response.read())
+
+
+@contextlib.contextmanager
+def running_evidently_ui(workspace: Path, startup_seconds: float = 120) -> Iterator[str]:
+    """`evidently ui` over `workspace` on a free loopback port, telemetry off, as `make dev`
+    starts it; yields its URL and stops it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = workspace.parent / "evidently_ui.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).with_name("evidently")), "ui", "--workspace",
+             str(workspace), "--host", "127.0.0.1", "--port", str(port)],
+            env={**os.environ, "DO_NOT_TRACK": "1"},
+            stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + startup_seconds
+        while True:
+            assert process.poll() is None, log.read_text()[-3000:]
+            try:
+                get_json(f"{url}/api/version")
+                break
+            except OSError:
+                assert time.monotonic() < deadline, f"evidently ui did not start: {log.read_text()}"
+                time.sleep(0.5)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)

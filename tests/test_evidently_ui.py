@@ -10,11 +10,6 @@ plots one point per monitored day.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,12 +22,17 @@ import pytest
 from platform_assets.lib.ml.spec import load_model_specs
 from platform_assets.lib.monitoring import evidently_workspace as ws
 from platform_assets.lib.paths import DataPaths
-from tests.helpers import copy_built_root, materialize_model_family, materialize_range, model_family
-from tests.test_dagster_dev import _free_port
+from tests.helpers import (
+    copy_built_root,
+    get_json,
+    materialize_model_family,
+    materialize_range,
+    model_family,
+    running_evidently_ui,
+)
 
 TEST_MODELS = Path(__file__).with_name("models_for_tests.yaml")
 DAYS = ["2013-02-04", "2013-02-05", "2013-02-06"]
-STARTUP_SECONDS = 120
 
 
 @dataclass(frozen=True)
@@ -70,37 +70,9 @@ def monitored(feature_warehouse, tmp_path_factory) -> Iterator[Monitored]:
 
 @pytest.fixture(scope="module")
 def evidently_ui(monitored) -> Iterator[str]:
-    """`evidently ui` on a free loopback port over the workspace, telemetry off; its URL."""
-    port = _free_port()
-    log = monitored.paths.root / "evidently_ui.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("evidently")), "ui", "--workspace",
-             str(monitored.paths.evidently), "--host", "127.0.0.1", "--port", str(port)],
-            env={**os.environ, "DO_NOT_TRACK": "1"},
-            stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            assert process.poll() is None, log.read_text()[-3000:]
-            try:
-                _get(f"{url}/api/version")
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"evidently ui did not start:\n{log.read_text()[-3000:]}")
-                time.sleep(0.5)
+    """`evidently ui` over the monitored workspace; its URL."""
+    with running_evidently_ui(monitored.paths.evidently) as url:
         yield url
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-
-
-def _get(url: str):
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return json.loads(response.read())
 
 
 def _points(url: str, model: str, column: str) -> list:
@@ -127,10 +99,10 @@ def _points(url: str, model: str, column: str) -> list:
 
 
 def test_each_model_day_has_one_snapshot_and_the_metadata_link_resolves(monitored, evidently_ui):
-    projects = {p["name"]: p["id"] for p in _get(f"{evidently_ui}/api/v2/projects")}
+    projects = {p["name"]: p["id"] for p in get_json(f"{evidently_ui}/api/v2/projects")}
     assert set(monitored.models) <= set(projects)
     for model in monitored.models:
-        snapshots = _get(f"{evidently_ui}/api/projects/{projects[model]}/snapshots")
+        snapshots = get_json(f"{evidently_ui}/api/projects/{projects[model]}/snapshots")
         assert sorted(s["metadata"]["day"] for s in snapshots) == DAYS
         # the metadata's link, as the UI would open it: that day's snapshot of that project
         link = monitored.links[model]
@@ -140,14 +112,14 @@ def test_each_model_day_has_one_snapshot_and_the_metadata_link_resolves(monitore
         project, _, snapshot = link.removeprefix("http://evidently.example/projects/").partition(
             "/reports/"
         )
-        shown = _get(f"{evidently_ui}/api/projects/{project}/{snapshot}/metadata")
+        shown = get_json(f"{evidently_ui}/api/projects/{project}/{snapshot}/metadata")
         assert shown["metadata"]["day"] == DAYS[-1]
         drift = _points(evidently_ui, model, "drift_share")
         assert [day for day, _ in drift] == DAYS
         assert all(0 <= value <= 1 for _, value in drift)
         # every series of the dashboard finds a value on every day: its filters match what
         # the snapshots hold (held-out bounds and the watched views' drift included)
-        dashboard = _get(f"{evidently_ui}/api/v2/dashboards/{projects[model]}")
+        dashboard = get_json(f"{evidently_ui}/api/v2/dashboards/{projects[model]}")
         series = [v["metric_labels"]["column"] for p in dashboard["panels"] for v in p["values"]]
         assert {"drift_share", "serving_version"} < set(series)
         assert sum(name.startswith("drift.") for name in series) == 5

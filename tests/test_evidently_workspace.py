@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from datetime import date, timedelta
 
 import pandas as pd
@@ -14,6 +15,7 @@ import pytest
 from platform_assets.lib.demo_data import package_data_dir
 from platform_assets.lib.monitoring import evidently_workspace as ws
 from platform_assets.lib.monitoring.drift import DriftSettings, data_drift
+from tests.helpers import get_json, running_evidently_ui
 
 DAY = date(2013, 7, 15)
 
@@ -113,3 +115,23 @@ def test_a_project_cut_short_by_a_crash_is_written_again(tmp_path):
     metadata.write_text('{"id": "')
     ws.ensure_project(tmp_path, "m", "a model")
     assert Workspace(str(tmp_path)).get_project(ws.project_id("m")).name == "m"
+
+
+def test_a_running_ui_shows_a_project_created_and_a_day_written_after_it_started(weather, tmp_path):
+    """As after a fresh `make dev`: the UI starts on an empty workspace, the first monitoring
+    run creates the project and writes its days."""
+    workspace = tmp_path / "evidently"
+    workspace.mkdir()
+    with running_evidently_ui(workspace) as url:
+        ws.ensure_project(workspace, "delay_classifier", "Will the flight arrive late?")
+        ws.write_snapshot(workspace, _snapshot(weather, DAY, 0.5))
+        project = ws.project_id("delay_classifier")
+        deadline = time.monotonic() + 30
+        while True:
+            names = [p["name"] for p in get_json(f"{url}/api/v2/projects")]
+            shown = names and get_json(f"{url}/api/projects/{project}/snapshots")
+            if shown or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert names == ["delay_classifier"]
+        assert [s["metadata"]["day"] for s in shown] == [DAY.isoformat()]

@@ -145,22 +145,30 @@ def write_snapshot(workspace: Path, day_snapshot: DaySnapshot) -> Path:
 def ensure_project(workspace: Path, model: str, description: str) -> None:
     """Create the model's project (under its fixed id) unless it is there and readable.
 
-    Evidently writes it, in place: a running UI learns of a new project only from the file's
-    creation (a rename it ignores), and a file cut short by a crash is written again here."""
+    A running UI learns of a new project only from its file's creation (a rename it ignores,
+    a file still being written it fails to read and forgets), so the file is written whole
+    under a temporary name and then linked to its own: it appears complete, at once. A file
+    cut short by a crash is written again, in place of the old."""
+    from evidently.legacy.utils import NumpyEncoder
+    from evidently.sdk.models import ProjectModel
+
     metadata = workspace / str(project_id(model)) / "metadata.json"
     try:
         json.loads(metadata.read_text("utf-8"))
         return
-    except FileNotFoundError:
+    except (FileNotFoundError, ValueError):
         pass
-    except ValueError:
-        metadata.unlink()  # Evidently's Workspace refuses to open beside it
-    from evidently.sdk.models import ProjectModel
-    from evidently.ui.workspace import Workspace
-
-    Workspace(str(workspace)).add_project(
-        ProjectModel(id=project_id(model), name=model, description=description)
-    )
+    project = ProjectModel(id=project_id(model), name=model, description=description)
+    text = json.dumps(project.dict(), cls=NumpyEncoder, indent=2).encode("utf-8")
+    staged = metadata.with_name(".metadata.json.new")
+    write_atomically(staged, text)
+    (metadata.parent / SNAPSHOTS).mkdir(exist_ok=True)
+    try:
+        os.link(staged, metadata)
+    except FileExistsError:  # the broken file of a crash
+        os.replace(staged, metadata)
+    else:
+        staged.unlink()
 
 
 def prune_snapshots(
