@@ -27,7 +27,7 @@ import math
 import os
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -83,7 +83,7 @@ class DaySnapshot:
     values: dict[str, float]
     reference: pd.DataFrame  # the drifted columns only, as the drift check compared them
     current: pd.DataFrame
-    drift_methods: dict[str, tuple[str, float]] = field(default_factory=dict)
+    drift_methods: dict[str, tuple[str, float]]  # column: (method, threshold) of each drawn
 
 
 def build_snapshot(day_snapshot: DaySnapshot):
