@@ -92,13 +92,17 @@ def test_a_day_is_written_under_its_fixed_id_holds_its_numbers_and_is_replaced(w
     assert _values(json.loads(path.read_text()))[0]["drift_share"] == 0.25
 
 
-def test_snapshots_beyond_the_days_kept_are_pruned_but_the_runs_last(weather, tmp_path):
+def test_days_written_by_workers_are_pruned_beyond_the_days_kept_but_the_runs_last(
+    weather, tmp_path
+):
     from evidently.ui.workspace import Workspace
 
     days = [DAY + timedelta(days=i) for i in range(4)]
     ws.ensure_project(tmp_path, "delay_classifier", "Will the flight arrive late?")
-    for day in days:
-        ws.write_snapshot(tmp_path, _snapshot(weather, day, 0.1))
+    ws.write_snapshots(tmp_path, [_snapshot(weather, d, i / 10) for i, d in enumerate(days)], 2)
+    for i, day in enumerate(days):  # each worker wrote its days whole, under their own ids
+        path = next(tmp_path.rglob(f"{ws.snapshot_id('delay_classifier', day)}.json"))
+        assert _values(json.loads(path.read_text()))[0]["drift_share"] == i / 10
     everything = [DAY + timedelta(days=i) for i in range(-30, 30)]
     # days[0] is the last day of a run that monitored an old day again
     assert ws.prune_snapshots(tmp_path, "delay_classifier", everything, 2, keep=days[0]) == 1

@@ -191,8 +191,7 @@ def publish_snapshots(workspace: Path, spec: ModelSpec, summary: MonitoringSumma
         spec.name, spec.metrics, spec.promotion.metric, summary.watched_features
     )
     write_dashboard(workspace, spec.name, panels)
-    for snapshot in summary.snapshots:
-        workspaces.write_snapshot(workspace, snapshot)
+    workspaces.write_snapshots(workspace, summary.snapshots)
     return workspaces.prune_snapshots(
         workspace, spec.name, days, spec.keep_report_days, summary.snapshots[-1].day
     )
