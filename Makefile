@@ -25,7 +25,7 @@ MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project \( -path dbt_project/target -o -path dbt_project/logs \) -prune \
 	-o \( -name '*.sql' -o -name '*.yml' \) -print 2>/dev/null)
 
-.PHONY: setup dev test lint replay manifest clean demo bench instance features-ui
+.PHONY: setup dev test lint replay manifest clean demo bench instance features-ui serve
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -102,6 +102,11 @@ FEATURES_UI_PORT ?= 8888
 features-ui: setup
 	@test -f $(PLATFORM_DATA_DIR)/feast/registry.db || { echo "No feature store in $(PLATFORM_DATA_DIR) yet: run make dev and let the first days land (or materialize features/online_store)." >&2; exit 1; }
 	$(BIN)/feast -c $(PLATFORM_DATA_DIR)/feast ui -h $(HOST) -p $(FEATURES_UI_PORT)
+
+# The prediction service over the data root's champions (docs/serving.md); beside make dev.
+SERVE_PORT ?= 8080
+serve: setup
+	$(BIN)/platform-assets serve --host $(HOST) --port $(SERVE_PORT)
 
 # One worker per core: most of the suite's time is subprocesses (dbt, dagster dev, Chromium)
 # and waits on them. worksteal balances the few long tests against the many short ones.

@@ -1,5 +1,5 @@
 """Helpers the tests share: the platform's assets, delivering demo days, materializing ranges,
-a real `evidently ui`."""
+a real `evidently ui`, small registered model versions."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from datetime import date
@@ -130,13 +131,22 @@ def get_json(url: str):
         return json.loads(response.read())
 
 
+def http_json(url: str, body=None) -> tuple[int, object]:
+    """GET (or POST `body` as JSON to) `url`: its status and JSON answer, errors included."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data, {"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
 @contextlib.contextmanager
 def running_evidently_ui(workspace: Path, startup_seconds: float = 120) -> Iterator[str]:
     """`evidently ui` over `workspace` on a free loopback port, telemetry off, as `make dev`
     starts it; yields its URL and stops it."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     log = workspace.parent / "evidently_ui.log"
     with log.open("w") as output:
         process = subprocess.Popen(
@@ -156,6 +166,97 @@ def running_evidently_ui(workspace: Path, startup_seconds: float = 120) -> Itera
             except OSError:
                 assert time.monotonic() < deadline, f"evidently ui did not start: {log.read_text()}"
                 time.sleep(0.5)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def small_training_data(seed: int = 0):
+    """300 rows of two numeric features and a 0/1 label that depends on the first."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    features = pd.DataFrame(
+        {"dep_delay": rng.normal(10, 20, 300), "distance": rng.uniform(100, 2000, 300)}
+    )
+    labels = (features["dep_delay"] + rng.normal(0, 5, 300) > 15).astype(int).to_numpy()
+    return features, labels
+
+
+def register_small_version(connection, artifacts: Path, seed: int = 0, **overrides):
+    """Register a real (small) logistic regression of `delay_classifier` in the registry."""
+    from sklearn.linear_model import LogisticRegression
+
+    from platform_assets.lib.ml import registry
+
+    features, labels = small_training_data(seed)
+    model = LogisticRegression(C=1.0 + seed).fit(features, labels)
+    arguments = {
+        "model_name": "delay_classifier",
+        "model": model,
+        "params": {"C": 1.0 + seed},
+        "metrics": {"accuracy": float(model.score(features, labels))},
+        "training_start": date(2013, 1, 1),
+        "training_end": date(2013, 3, 31),
+        "row_count": len(features),
+        "data_fingerprint": f"fingerprint-{seed}",
+        "dbt_manifest_checksum": "manifest-checksum",
+        "reference_sample": features.head(50),
+    } | overrides
+    return registry.register_version(connection, artifacts, **arguments)
+
+
+def tamper(path: Path) -> None:
+    """Flip one byte in the middle of a file, as a disk or a person might."""
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(check, seconds: float, what: str):
+    """Call `check` until it returns something true (its value), for at most `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = check()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"waited {seconds} s for {what}"
+        time.sleep(0.2)
+
+
+@contextlib.contextmanager
+def running_service(paths: DataPaths, startup_seconds: float = 60) -> Iterator[str]:
+    """`platform-assets serve` over the data root on a free loopback port, polling the
+    champion manifests every half second; yields its URL and stops it."""
+    port = free_port()
+    paths.root.mkdir(parents=True, exist_ok=True)
+    log = paths.root / "serve.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).with_name("platform-assets")), "serve", "--port", str(port)],
+            env={**os.environ, "PLATFORM_DATA_DIR": str(paths.root),
+                 "PLATFORM_SERVE_POLL_SECONDS": "0.5"},
+            stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+
+    def answers() -> bool:
+        assert process.poll() is None, log.read_text()[-3000:]
+        try:
+            return get_json(f"{url}/healthz") == {"status": "ok"}
+        except OSError:
+            return False
+
+    try:
+        wait_for(answers, startup_seconds, f"the service to start: {log}")
         yield url
     finally:
         os.killpg(process.pid, signal.SIGTERM)

@@ -8,7 +8,6 @@ import subprocess
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -26,45 +25,13 @@ from platform_assets.lib.ml.champion_manifest import (
     refresh_champion_manifest,
 )
 from platform_assets.lib.warehouse import connect
+from tests.helpers import register_small_version, small_training_data, tamper
 
 MODEL = "delay_classifier"
 
 
-def _training_data(seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    features = pd.DataFrame(
-        {"dep_delay": rng.normal(10, 20, 300), "distance": rng.uniform(100, 2000, 300)}
-    )
-    labels = (features["dep_delay"] + rng.normal(0, 5, 300) > 15).astype(int).to_numpy()
-    return features, labels
-
-
-def _register(connection, artifacts: Path, seed: int = 0, **overrides) -> registry.ModelVersion:
-    features, labels = _training_data(seed)
-    model = LogisticRegression(C=1.0 + seed).fit(features, labels)
-    arguments = {
-        "model_name": MODEL,
-        "model": model,
-        "params": {"C": 1.0 + seed},
-        "metrics": {"accuracy": float(model.score(features, labels))},
-        "training_start": date(2013, 1, 1),
-        "training_end": date(2013, 3, 31),
-        "row_count": len(features),
-        "data_fingerprint": f"fingerprint-{seed}",
-        "dbt_manifest_checksum": "manifest-checksum",
-        "reference_sample": features.head(50),
-    } | overrides
-    return registry.register_version(connection, artifacts, **arguments)
-
-
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _tamper(path: Path) -> None:
-    data = bytearray(path.read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    path.write_bytes(bytes(data))
 
 
 def _events(connection) -> list[tuple]:
@@ -76,7 +43,7 @@ def _events(connection) -> list[tuple]:
 
 def test_registration_writes_files_atomically_and_records_lineage(data_paths):
     with connect(data_paths.warehouse) as connection:
-        version = _register(connection, data_paths.artifacts)
+        version = register_small_version(connection, data_paths.artifacts)
         events = registry.alias_history(connection, MODEL)
 
     folder = data_paths.artifacts / MODEL
@@ -97,9 +64,9 @@ def test_registration_writes_files_atomically_and_records_lineage(data_paths):
 
 
 def test_a_version_round_trips_to_the_same_predictions_and_reference_sample(data_paths):
-    features, labels = _training_data()
+    features, labels = small_training_data()
     with connect(data_paths.warehouse) as connection:
-        _register(connection, data_paths.artifacts)
+        register_small_version(connection, data_paths.artifacts)
         loaded = registry.load_model(connection, data_paths.artifacts, MODEL, "v1")
         sample = registry.load_reference_sample(connection, data_paths.artifacts, MODEL, "v1")
 
@@ -111,8 +78,8 @@ def test_a_version_round_trips_to_the_same_predictions_and_reference_sample(data
 
 def test_a_new_version_archives_the_older_candidate(data_paths):
     with connect(data_paths.warehouse) as connection:
-        _register(connection, data_paths.artifacts, seed=0)
-        _register(connection, data_paths.artifacts, seed=1, reference_sample=None)
+        register_small_version(connection, data_paths.artifacts, seed=0)
+        register_small_version(connection, data_paths.artifacts, seed=1, reference_sample=None)
         versions = registry.list_versions(connection, MODEL)
         events = _events(connection)
         archiving = registry.alias_history(connection, MODEL)[1]
@@ -129,11 +96,11 @@ def test_a_new_version_archives_the_older_candidate(data_paths):
 def test_a_tampered_artifact_is_refused_at_load_and_at_promote(data_paths):
     artifacts = data_paths.artifacts
     with connect(data_paths.warehouse) as connection:
-        _register(connection, artifacts, seed=0)
+        register_small_version(connection, artifacts, seed=0)
         champion_alias.promote(connection, artifacts, MODEL, "v1", reason="first", actor="test")
-        candidate = _register(connection, artifacts, seed=1)
+        candidate = register_small_version(connection, artifacts, seed=1)
         path = artifacts / candidate.artifact_path
-        _tamper(path)
+        tamper(path)
         tampered_sha256 = _sha256(path)
         events_before = _events(connection)
 
@@ -163,7 +130,7 @@ def test_promote_and_rollback_move_aliases_and_write_the_audit_trail(data_paths)
     artifacts = data_paths.artifacts
     with connect(data_paths.warehouse) as connection:
         for seed in range(3):
-            _register(connection, artifacts, seed=seed)
+            register_small_version(connection, artifacts, seed=seed)
         # v1 and v2 were archived by newer candidates; promotion can still bring them in.
         first = champion_alias.promote(
             connection, artifacts, MODEL, "v1", reason="baseline", actor="a"
@@ -219,7 +186,7 @@ def test_promotion_and_rollback_publish_the_champion_manifest(data_paths):
     manifest = artifacts / MODEL / "champion.json"
     with connect(data_paths.warehouse) as connection:
         for seed in range(2):
-            _register(connection, artifacts, seed=seed)
+            register_small_version(connection, artifacts, seed=seed)
         assert read_champion_manifest(artifacts, MODEL) is None
         first = champion_alias.promote(connection, artifacts, MODEL, "v1", reason="r", actor="a")
         second = champion_alias.promote(connection, artifacts, MODEL, "v2", reason="r", actor="a")
@@ -240,7 +207,7 @@ def test_promotion_and_rollback_publish_the_champion_manifest(data_paths):
 
 def test_the_first_candidate_becomes_champion(data_paths):
     with connect(data_paths.warehouse) as connection:
-        _register(connection, data_paths.artifacts)
+        register_small_version(connection, data_paths.artifacts)
         assert registry.champion(connection, MODEL) is None
         champion_alias.promote(
             connection, data_paths.artifacts, MODEL, "v1", reason="first model", actor="test"
@@ -256,7 +223,7 @@ def test_promotions_at_the_same_moment_leave_exactly_one_champion(data_paths):
     artifacts = data_paths.artifacts
     with connect(data_paths.warehouse) as connection:
         for seed in range(5):
-            _register(connection, artifacts, seed=seed)
+            register_small_version(connection, artifacts, seed=seed)
     champions = []
 
     def promote(version: str, barrier: threading.Barrier) -> str | None:
@@ -291,12 +258,12 @@ def test_a_rebuilt_warehouse_quarantines_the_files_it_has_no_row_for(data_paths,
     """The warehouse is rebuilt from nothing while the artifacts stay: the next registration
     (a new v1) moves the old v1's files to quarantine, unchanged, and says so."""
     with connect(data_paths.warehouse) as connection:
-        old = _register(connection, data_paths.artifacts, seed=0)
+        old = register_small_version(connection, data_paths.artifacts, seed=0)
     folder = data_paths.artifacts / MODEL
     old_bytes = (folder / "v1.joblib").read_bytes()
     data_paths.warehouse.unlink()
     with connect(data_paths.warehouse) as connection:
-        new = _register(connection, data_paths.artifacts, seed=1)
+        new = register_small_version(connection, data_paths.artifacts, seed=1)
         registry.load_model(connection, data_paths.artifacts, MODEL, "v1")  # the new one verifies
     quarantined = sorted((folder / "quarantine").iterdir())
     assert [path.name.split("-", 1)[1] for path in quarantined] == [
@@ -311,11 +278,11 @@ def test_a_rebuilt_warehouse_quarantines_the_files_it_has_no_row_for(data_paths,
 def test_a_failed_registration_leaves_no_artifact_and_does_not_touch_existing_ones(data_paths):
     folder = data_paths.artifacts / MODEL
     with connect(data_paths.warehouse) as connection:
-        first = _register(connection, data_paths.artifacts, reference_sample=None)
+        first = register_small_version(connection, data_paths.artifacts, reference_sample=None)
         # Provoke a primary-key clash: the next registration computes version v1 again.
         connection.execute("UPDATE ml.model_versions SET version_number = 0")
         with pytest.raises(duckdb.ConstraintException):
-            _register(connection, data_paths.artifacts, seed=1)
+            register_small_version(connection, data_paths.artifacts, seed=1)
         assert len(registry.list_versions(connection, MODEL)) == 1
         assert len(_events(connection)) == 1
 
@@ -326,15 +293,15 @@ def test_a_failed_registration_leaves_no_artifact_and_does_not_touch_existing_on
 def test_unknown_models_versions_and_names_are_clear_errors(data_paths):
     with connect(data_paths.warehouse) as connection:
         assert registry.list_versions(connection) == []
-        _register(connection, data_paths.artifacts)
+        register_small_version(connection, data_paths.artifacts)
         with pytest.raises(ValueError, match=f"No model named 'nope'.*Known models: {MODEL}"):
             registry.get_version(connection, "nope", "v1")
         with pytest.raises(ValueError, match="no version 'v9'.*Known versions: v1"):
             registry.load_model(connection, data_paths.artifacts, MODEL, "v9")
         with pytest.raises(ValueError, match="cannot name a folder"):
-            _register(connection, data_paths.artifacts, model_name="../escape")
+            register_small_version(connection, data_paths.artifacts, model_name="../escape")
         with pytest.raises(ValueError, match="params must be JSON values"):
-            _register(connection, data_paths.artifacts, params={"C": np.float32(1.0)})
+            register_small_version(connection, data_paths.artifacts, params={"C": np.float32(1.0)})
 
 
 def _run_cli(*argv: str) -> int:
@@ -348,11 +315,11 @@ def test_cli_lists_shows_promotes_and_rolls_back(data_paths, capsys):
     with pytest.raises(ValueError, match="does not exist yet"):
         _run_cli("models", "list")
     with connect(data_paths.warehouse) as connection:
-        _register(connection, data_paths.artifacts, seed=0)
+        register_small_version(connection, data_paths.artifacts, seed=0)
         champion_alias.promote(
             connection, data_paths.artifacts, MODEL, "v1", reason="first", actor="t"
         )
-        _register(connection, data_paths.artifacts, seed=1)
+        register_small_version(connection, data_paths.artifacts, seed=1)
 
     assert _run_cli("models", "promote", MODEL, "v2", "--reason", "better recall") == 0
     assert capsys.readouterr().out == f"{MODEL} v2 is now the champion (was v1, now archived).\n"
@@ -402,7 +369,7 @@ def test_cli_lists_shows_promotes_and_rolls_back(data_paths, capsys):
 
 def test_cli_reports_a_busy_warehouse_while_another_process_writes(data_paths):
     with connect(data_paths.warehouse) as connection:
-        _register(connection, data_paths.artifacts)
+        register_small_version(connection, data_paths.artifacts)
     holder = subprocess.Popen(
         [
             sys.executable,

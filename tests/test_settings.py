@@ -46,6 +46,14 @@ def test_a_user_range_and_data_root_are_taken_as_given(tmp_path):
         ),
         ({"PLATFORM_LANDING_ATTEMPTS": "0"}, "PLATFORM_LANDING_ATTEMPTS='0' is not a whole"),
         ({"PLATFORM_LANDING_ATTEMPTS": "two"}, "PLATFORM_LANDING_ATTEMPTS='two' is not a whole"),
+        (
+            {"PLATFORM_SERVE_POLL_SECONDS": "600"},
+            "PLATFORM_SERVE_POLL_SECONDS=.600. is not a number",
+        ),
+        (
+            {"PLATFORM_SERVE_POLL_SECONDS": "soon"},
+            "PLATFORM_SERVE_POLL_SECONDS=.soon. is not a number",
+        ),
     ],
 )
 def test_a_bad_setting_names_the_variable(environ, message):

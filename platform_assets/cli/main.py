@@ -1,5 +1,5 @@
 """The `platform-assets` command: what is not an asset (replay, the model registry, the
-headless demo year, the retraining backtest)."""
+headless demo year, the retraining backtest, the prediction service)."""
 
 from __future__ import annotations
 
@@ -53,6 +53,23 @@ def _backtest(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(arguments: argparse.Namespace) -> int:
+    import uvicorn
+
+    from platform_assets.lib.settings import PlatformSettings
+
+    PlatformSettings.from_env()  # a bad setting fails here, with its name, not in a worker
+    uvicorn.run(
+        "platform_assets.serving.app:app_from_env",
+        factory=True,
+        host=arguments.host,
+        port=arguments.port,
+        workers=arguments.workers,
+        log_level="info",
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="platform-assets", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -89,6 +106,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--model", action="append", help="only this declared model (repeatable; default: all)"
     )
     backtest_parser.set_defaults(handler=_backtest)
+    serve_parser = commands.add_parser(
+        "serve",
+        help="the prediction service: the champions over HTTP (OpenAPI page at /docs)",
+        description="Serves the declared models' champions, read from their published "
+        "manifests under PLATFORM_DATA_DIR/artifacts (never the warehouse) and polled every "
+        "PLATFORM_SERVE_POLL_SECONDS.",
+    )
+    serve_parser.add_argument("--host", default="127.0.0.1")
+    serve_parser.add_argument("--port", type=int, default=8080)
+    serve_parser.add_argument("--workers", type=int, default=1, help="worker processes")
+    serve_parser.set_defaults(handler=_serve)
     add_models_commands(commands)
     return parser
 

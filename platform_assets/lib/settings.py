@@ -8,6 +8,7 @@
 | PLATFORM_MODELS_FILE | the shipped models.yaml | the declared models |
 | PLATFORM_LANDING_ATTEMPTS | 3 | runs asked for a day whose ingest fails, then an alert |
 | PLATFORM_EVIDENTLY_URL | http://127.0.0.1:8000 | the Evidently UI that links point to |
+| PLATFORM_SERVE_POLL_SECONDS | 10 | how often the prediction service reads the champion manifests |
 
 The defaults are the demo year; a user's own data sets its range. The definitions read these
 when they are built (`definitions.build_definitions`), runs and sensors when they start: never
@@ -16,6 +17,7 @@ at module import, so tests and tools can set them first.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -39,6 +41,7 @@ class PlatformSettings:
     models_file: Path
     landing_attempts: int = 3
     evidently_url: str = DEFAULT_EVIDENTLY_URL
+    serve_poll_seconds: float = 10.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> PlatformSettings:
@@ -56,6 +59,7 @@ class PlatformSettings:
             models_file=Path(environ.get("PLATFORM_MODELS_FILE", DEFAULT_MODELS_FILE)),
             landing_attempts=_attempts(environ, "PLATFORM_LANDING_ATTEMPTS", 3),
             evidently_url=environ.get("PLATFORM_EVIDENTLY_URL", DEFAULT_EVIDENTLY_URL).rstrip("/"),
+            serve_poll_seconds=_seconds(environ, "PLATFORM_SERVE_POLL_SECONDS", 10.0),
         )
 
 
@@ -64,6 +68,17 @@ def _attempts(environ: Mapping[str, str], variable: str, default: int) -> int:
     if not text.isdigit() or int(text) < 1:
         raise ValueError(f"{variable}={text!r} is not a whole number of runs of at least 1.")
     return int(text)
+
+
+def _seconds(environ: Mapping[str, str], variable: str, default: float) -> float:
+    text = environ.get(variable, str(default))
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds <= 60:  # a promotion is served within a minute
+        raise ValueError(f"{variable}={text!r} is not a number of seconds in (0, 60].")
+    return seconds
 
 
 def _day(environ: Mapping[str, str], variable: str, default: str) -> date:
