@@ -1,0 +1,125 @@
+"""The live views as the prediction service evaluates them from events equal the batch
+retrieval (the dbt views read as of each flight's prediction time), for 200 random real
+flights, to 1e-9."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from platform_assets.lib.features.catalog import FeatureCatalog
+from platform_assets.lib.features.retrieval import read_feature_rows
+from platform_assets.lib.warehouse import connect
+from platform_assets.serving.live_state import (
+    NOT_DEPARTED,
+    WEATHER_COLUMNS,
+    OriginEvents,
+    epoch_minute,
+    origin_live_at,
+    plane_last_departure_at,
+)
+
+LEAD = 60
+DAYS = (date(2013, 1, 8), date(2013, 2, 11))
+
+
+def _minutes(column: pd.Series) -> np.ndarray:
+    """Epoch minutes of a timestamp column, NOT_DEPARTED where it is empty."""
+    values = column.dt.tz_convert("UTC").dt.tz_localize(None)
+    minutes = values.to_numpy(dtype="datetime64[m]").astype(np.int64)
+    return np.where(column.isna(), NOT_DEPARTED, minutes)
+
+
+def _origin_events(flights: pd.DataFrame, weather: pd.DataFrame) -> OriginEvents:
+    departed = flights.dropna(subset=["departure_known_at_utc"])
+    return OriginEvents(
+        departure_known_at=_minutes(departed["departure_known_at_utc"]),
+        departure_delays=departed["dep_delay"].to_numpy(float),
+        scheduled_at=_minutes(flights["scheduled_departure_utc"]),
+        departed_at=_minutes(flights["departed_at_utc"]),
+        weather_available_at=_minutes(weather["available_at_utc"]),
+        weather_observed_at=_minutes(weather["observed_at_utc"]),
+        weather={c: weather[c].to_numpy(float) for c in WEATHER_COLUMNS},
+    )
+
+
+def test_live_views_evaluated_from_events_equal_the_batch_retrieval(feature_warehouse):
+    catalog = FeatureCatalog.from_manifest()
+    views = {name: catalog.views[name] for name in ("origin_live", "plane_last_departure")}
+    columns = [view.column(f) for view in views.values() for f in view.feature_names]
+    with connect(feature_warehouse, read_only=True) as connection:
+        flights = connection.execute(
+            "SELECT origin, tailnum, scheduled_departure_utc, departed_at_utc, "
+            "departure_known_at_utc, dep_delay FROM intermediate.int_flight_times"
+        ).df()
+        weather = connection.execute(
+            f"SELECT origin, available_at_utc, observed_at_utc, {', '.join(WEATHER_COLUMNS)} "
+            "FROM staging.stg_weather"
+        ).df()
+        retrieved = read_feature_rows(connection, columns, *DAYS, lead_minutes=LEAD)
+        asked = connection.execute(
+            "SELECT flight_id, origin, tailnum, scheduled_departure_utc FROM marts.flight_features "
+            "WHERE flight_date BETWEEN ? AND ?",
+            list(DAYS),
+        ).df()
+    asked = asked.sample(200, random_state=11).set_index("flight_id")
+    retrieved = retrieved.set_index("flight_id").loc[asked.index]
+    origins = {
+        origin: _origin_events(flights[flights.origin == origin], weather[weather.origin == origin])
+        for origin in asked["origin"].unique()
+    }
+    # the plane's departure events: the minute after each became known, one per minute
+    planes = flights.dropna(subset=["tailnum", "departure_known_at_utc"])
+    planes = planes.sort_values("scheduled_departure_utc").drop_duplicates(
+        ["tailnum", "departure_known_at_utc"], keep="last"
+    )
+    planes = planes.assign(event=_minutes(planes["departure_known_at_utc"]) + 1)
+    ttl = int(views["plane_last_departure"].ttl.total_seconds() // 60)
+    compared = 0
+    for flight_id, flight in asked.iterrows():
+        t = epoch_minute(flight["scheduled_departure_utc"].to_pydatetime()) - LEAD
+        served = {
+            f"origin_live__{k}": v for k, v in origin_live_at(origins[flight["origin"]], t).items()
+        }
+        plane = planes[planes.tailnum == flight["tailnum"]]
+        served |= {
+            f"plane_last_departure__{k}": v
+            for k, v in plane_last_departure_at(
+                plane["event"].to_numpy(), plane["dep_delay"].to_numpy(float), t, ttl
+            ).items()
+        }
+        assert set(served) == set(columns)
+        for column, value in served.items():
+            expected = retrieved.loc[flight_id, column]
+            if pd.isna(expected):
+                assert value is None, (flight_id, column, value)
+            else:
+                assert value == pytest.approx(float(expected), abs=1e-9), (flight_id, column)
+                compared += 1
+    # the sample holds flights with departures, waiting flights, weather and a plane's earlier
+    # departure: the comparison is not of NULLs alone
+    assert compared > 200 * 10
+    assert (retrieved["plane_last_departure__last_dep_delay"].notna()).sum() > 20
+
+
+def test_an_observation_older_than_three_hours_is_no_weather_and_a_later_one_is_not_yet_known():
+    t = 1_000_000
+    observed = OriginEvents(
+        weather_available_at=[t - 170, t + 1],
+        weather_observed_at=[t - 180, t - 9],
+        weather={c: [1.0, 2.0] for c in WEATHER_COLUMNS},
+    )
+    assert origin_live_at(observed, t)["weather_temp"] == 1.0  # 180 minutes old: still the weather
+    assert origin_live_at(observed, t + 1)["weather_temp"] == 2.0  # available at t + 1
+    stale = OriginEvents(
+        weather_available_at=[t - 170],
+        weather_observed_at=[t - 181],
+        weather={c: [1.0] for c in WEATHER_COLUMNS},
+    )
+    assert origin_live_at(stale, t) == {
+        "departures_last_2h": 0, "mean_dep_delay_last_2h": None, "waiting_last_2h": 0,
+        **{f"weather_{c}": None for c in WEATHER_COLUMNS},
+    }  # fmt: skip
