@@ -1,7 +1,9 @@
 """B1, baseline: the same SQL with no Dagster and no dbt, in one plain DuckDB script.
 
 Loads the landing files with the platform's own ingestion SQL, then runs dbt's compiled SQL
-of each model (views, then the feature table) straight against DuckDB.
+of each model (the views, then the feature views and the feature table as tables) straight
+against DuckDB. The feature files and Feast's online store have no counterpart here: they are
+what the platform adds on top of the same SQL.
 """
 
 import sys
@@ -18,7 +20,9 @@ COMPILED = Path(__file__).resolve().parents[1] / "dbt_project/target/compiled/pl
 MODELS = [
     ("staging", name)
     for name in ("stg_flights", "stg_weather", "stg_planes", "stg_airports", "stg_airlines")
-] + [("intermediate", "int_flights_enriched")]
+] + [("intermediate", "int_flight_times")]
+FEATURE_VIEWS = sorted(path.stem for path in (COMPILED / "features").glob("*.sql"))
+TABLES = [("features", name) for name in FEATURE_VIEWS] + [("marts", "flight_features")]
 
 if __name__ == "__main__":
     paths = DataPaths.from_env()
@@ -36,7 +40,8 @@ if __name__ == "__main__":
             sql = (COMPILED / schema / f"{model}.sql").read_text()
             connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
             connection.execute(f"CREATE OR REPLACE VIEW {schema}.{model} AS {sql}")
-        features = (COMPILED / "marts" / "flight_features.sql").read_text()
-        connection.execute("CREATE SCHEMA IF NOT EXISTS marts")
-        connection.execute(f"CREATE OR REPLACE TABLE marts.flight_features AS {features}")
+        for schema, model in TABLES:
+            sql = (COMPILED / schema / f"{model}.sql").read_text()
+            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            connection.execute(f"CREATE OR REPLACE TABLE {schema}.{model} AS {sql}")
     sys.exit(0)

@@ -1,12 +1,14 @@
 """B1, platform side: a full-year backfill of ingest and dbt as one Dagster run.
 
-Usage: backfill_platform.py START END [--daily]
+Usage: backfill_platform.py START END [--daily | --without-features]
 
 Without --daily, the first load: one run of every ingest and dbt asset, the reference tables
 and the dbt views included, as the landing sensor's first run on an empty warehouse. With
 --daily, the backfill of the daily assets (raw/flights, raw/weather, marts/flight_features)
 on a warehouse whose reference tables and views exist: what a user's backfill of a range
-runs. (Dagster records planned materializations of every partition of the range for each
+runs. With --without-features, the first load without the feature store (the dbt feature views,
+their Parquet files and Feast's online store): what it adds to the first load is the difference.
+(Dagster records planned materializations of every partition of the range for each
 unpartitioned asset in a partitioned run too, so the first load also pays for those.)
 """
 
@@ -16,6 +18,7 @@ import dagster as dg
 from platform_instance import platform_instance
 
 from platform_assets.defs.assets_by_stage import build_platform_assets
+from platform_assets.defs.features.feature_store_assets import FEATURES_GROUP
 from platform_assets.defs.resources import PlatformData
 from platform_assets.defs.transform.dbt_models import dbt_resource
 from platform_assets.lib.paths import DataPaths
@@ -27,9 +30,13 @@ if __name__ == "__main__":
     platform = build_platform_assets(settings)
     start, end, *options = sys.argv[1:]
     assets = platform.daily if options == ["--daily"] else platform.ingest_and_dbt
+    selection = dg.AssetSelection.all()
+    if options == ["--without-features"]:
+        selection -= dg.AssetSelection.groups(FEATURES_GROUP)
     with platform_instance() as instance:
         result = dg.materialize(
             assets,
+            selection=selection,
             instance=instance,
             resources={
                 "platform_data": PlatformData(data_dir=str(paths.root)),

@@ -1,9 +1,10 @@
 """`make bench`: the benchmark suite, one table of figures, baselines, ratios and targets.
 
 Runs on a temporary data root, writes the table to bench/RESULTS.md with the date and the
-machine. Benchmarks are not tests: nothing here fails on a slow figure. With
-PLATFORM_BENCH_PG_URL naming a PostgreSQL server (a role that may create databases), B1 runs
-on the PostgreSQL instance file too.
+machine. `--skip-x10` leaves out B4 (the year ten times over, about half of the suite's time)
+and says so in the table's header. Benchmarks are not tests: nothing here fails on a slow
+figure. With PLATFORM_BENCH_PG_URL naming a PostgreSQL server (a role that may create
+databases), B1 runs on the PostgreSQL instance file too.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import platform
 import shutil
 import subprocess
+import sys
 import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -81,7 +83,44 @@ def _folder_sizes_mb(root: Path) -> dict[str, float]:
     return {name: size / 1e6 for name, size in sizes.items()}
 
 
-def main() -> None:
+def _ten_times(work: Path, landing_root: Path, platform_backfills, duckdb_baseline, fresh):
+    """B4: the year ten times over (about 3.4 million flights) through the same steps."""
+    rows = []
+    ten_times = work / "landing_x10"
+    subprocess.run(
+        [PYTHON, "bench/scale_landing.py", "10", str(landing_root / "landing"),
+         str(ten_times / "landing")],
+        cwd=REPO, check=True,
+    )  # fmt: skip
+
+    x10_root = fresh("b4_platform")
+    x10_platform, x10_first_load = platform_backfills("b4", ten_times)
+    x10_baseline = duckdb_baseline("b4", ten_times)
+    rows.append(
+        ("B4 x10 backfill, ingest + dbt (s)", x10_platform.wall_seconds,
+         x10_baseline.wall_seconds, "<= 2 x")
+    )  # fmt: skip
+    rows.append(
+        ("B4 x10 first load (s)", x10_first_load.wall_seconds, x10_baseline.wall_seconds, "")
+    )
+    # Peak memory of each later step at ten times the data, for the classifier: one run each
+    # (minutes apiece). "serving" trains, evaluates and promotes, then scores the year.
+    model = "delay_classifier"
+    x10_steps = [
+        ("backfill", x10_platform),
+        ("first load", x10_first_load),
+        ("training", measure([PYTHON, "bench/train_classifier.py", model], 1, x10_root)),
+        ("serving", measure([PYTHON, "bench/serve_models.py", *YEAR, model], 1, x10_root)),
+        ("monitoring", measure([PYTHON, "bench/monitor_range.py", *YEAR, model], 1, x10_root)),
+    ]
+    for step, measured in x10_steps:
+        rows.append(
+            (f"B4 x10 peak memory, {step} (MB)", measured.peak_memory_mb, None, "<= 4096 MB")
+        )
+    return rows
+
+
+def main(skip_x10: bool) -> None:
     work = Path(tempfile.mkdtemp(prefix="platform-bench-"))
     landing_root = work / "landing_year"
     replay(landing_root / "landing", date(2013, 1, 1), date(2013, 12, 31))
@@ -155,6 +194,17 @@ def main() -> None:
         ("B1 first load: reference tables, dbt views and the year in one run (s)",
          first_load.wall_seconds, baseline_run.wall_seconds, "<= 60 s")
     )  # fmt: skip
+    # the same first load without the feature store (feature views, their files, Feast)
+    without_features = measure(
+        [PYTHON, "bench/backfill_platform.py", *YEAR, "--without-features"],
+        env=fresh("b1_without_features"),
+        prepare=reset("b1_without_features"),
+    )
+    rows += [
+        ("B1 first load without the feature store (s)", without_features.wall_seconds, None, ""),
+        ("B1 first load: added by the feature store (s)",
+         first_load.wall_seconds - without_features.wall_seconds, None, "<= 15 s"),
+    ]  # fmt: skip
     if os.environ.get(PG_URL_VARIABLE):
         pg_run, pg_first_load = platform_backfills("b1pg", instance="postgres")
         rows.append(
@@ -227,39 +277,10 @@ def main() -> None:
     for folder, megabytes in _folder_sizes_mb(work / "b1_platform").items():
         rows.append((f"B11 data root after the year: {folder} (MB)", megabytes, None, ""))
 
-    # B4: the year ten times over (about 3.4 million flights) through the same steps.
-    ten_times = work / "landing_x10"
-    subprocess.run(
-        [PYTHON, "bench/scale_landing.py", "10", str(landing_root / "landing"),
-         str(ten_times / "landing")],
-        cwd=REPO, check=True,
-    )  # fmt: skip
+    if not skip_x10:
+        rows += _ten_times(work, landing_root, platform_backfills, duckdb_baseline, fresh)
 
-    x10_root = fresh("b4_platform")
-    x10_platform, x10_first_load = platform_backfills("b4", ten_times)
-    x10_baseline = duckdb_baseline("b4", ten_times)
-    rows.append(
-        ("B4 x10 backfill, ingest + dbt (s)", x10_platform.wall_seconds,
-         x10_baseline.wall_seconds, "<= 2 x")
-    )  # fmt: skip
-    rows.append(
-        ("B4 x10 first load (s)", x10_first_load.wall_seconds, x10_baseline.wall_seconds, "")
-    )
-    # Peak memory of each later step at ten times the data, for the classifier: one run each
-    # (minutes apiece). "serving" trains, evaluates and promotes, then scores the year.
-    model = "delay_classifier"
-    x10_steps = [
-        ("backfill", x10_platform),
-        ("first load", x10_first_load),
-        ("training", measure([PYTHON, "bench/train_classifier.py", model], 1, x10_root)),
-        ("serving", measure([PYTHON, "bench/serve_models.py", *YEAR, model], 1, x10_root)),
-        ("monitoring", measure([PYTHON, "bench/monitor_range.py", *YEAR, model], 1, x10_root)),
-    ]
-    for step, measured in x10_steps:
-        rows.append(
-            (f"B4 x10 peak memory, {step} (MB)", measured.peak_memory_mb, None, "<= 4096 MB")
-        )
-
+    # B6 last: it adds a synthetic year of monitoring history to the year's warehouse.
     # B6 last: it adds a synthetic year of monitoring history to the year's warehouse.
     tick = _setup("sensor_tick.py", "delay_classifier", env=year_root).split()[-1]
     rows.append(("B6 retraining sensor tick, year of history (s)", float(tick), None, "<= 0.3 s"))
@@ -275,11 +296,13 @@ def main() -> None:
         base = f"{baseline:.2f}" if baseline is not None else ""
         table.append(f"| {name} | {figure:.3g} | {base} | {ratio} | {target} |")
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    text = f"# Benchmark results\n\n{stamp}, {_machine()}; {RUNS_NOTE}\n\n" + "\n".join(table)
+    skipped = " B4 (x10) was not run (`--skip-x10`)." if skip_x10 else ""
+    header = f"{stamp}, {_machine()}; {RUNS_NOTE}{skipped}"
+    text = f"# Benchmark results\n\n{header}\n\n" + "\n".join(table)
     print(text)
     (REPO / "bench" / "RESULTS.md").write_text(text + "\n", encoding="utf-8")
     shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    main()
+    main(skip_x10="--skip-x10" in sys.argv[1:])
