@@ -119,7 +119,7 @@ demo: setup
 	PLATFORM_DATA_DIR=$(CURDIR)/data/demo $(BIN)/platform-assets demo --start 2013-01-01 --end 2013-12-31
 
 bench: setup
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
