@@ -1,10 +1,10 @@
-"""The live views as the prediction service evaluates them from events equal the batch
-retrieval (the dbt views read as of each flight's prediction time), for 200 random real
-flights, to 1e-9."""
+"""The features the prediction service computes equal the batch ones for real flights: the live
+views evaluated from events equal the batch retrieval (the dbt views read as of each flight's
+prediction time) to 1e-9, and a request's own columns equal the feature table's."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
@@ -13,6 +13,12 @@ import pytest
 from platform_assets.lib.features.catalog import FeatureCatalog
 from platform_assets.lib.features.retrieval import read_feature_rows
 from platform_assets.lib.warehouse import connect
+from platform_assets.serving.flight_request import (
+    LOCAL_ZONE,
+    FlightRequest,
+    own_columns,
+    scheduled_hour_id,
+)
 from platform_assets.serving.live_state import (
     NOT_DEPARTED,
     WEATHER_COLUMNS,
@@ -123,3 +129,40 @@ def test_an_observation_older_than_three_hours_is_no_weather_and_a_later_one_is_
         "departures_last_2h": 0, "mean_dep_delay_last_2h": None, "waiting_last_2h": 0,
         **{f"weather_{c}": None for c in WEATHER_COLUMNS},
     }  # fmt: skip
+
+
+def test_a_requests_own_columns_equal_the_feature_tables(feature_warehouse):
+    """From what a client sends (the departure in UTC, the arrival in local time), the service
+    computes the flight's own columns as marts.flight_features has them."""
+    with connect(feature_warehouse, read_only=True) as connection:
+        flights = connection.execute(
+            "SELECT f.*, t.sched_arr_time FROM marts.flight_features AS f "
+            "JOIN intermediate.int_flight_times AS t USING (flight_id) "
+            "USING SAMPLE 200 ROWS (reservoir, 3)"
+        ).df()
+    for flight in flights.itertuples():
+        departure = flight.scheduled_departure_utc.to_pydatetime()
+        request = FlightRequest(
+            carrier=flight.carrier,
+            flight_number=flight.flight_number,
+            origin=flight.origin,
+            dest=flight.dest,
+            scheduled_departure=departure,
+            scheduled_arrival=datetime(2013, 1, 1, flight.sched_arr_time // 100 % 24,
+                                       flight.sched_arr_time % 100, tzinfo=LOCAL_ZONE),
+            tailnum=flight.tailnum if isinstance(flight.tailnum, str) else None,
+        )  # fmt: skip
+        columns = own_columns(request, flight.distance)
+        assert columns == {name: getattr(flight, name) for name in columns}, flight.flight_id
+        assert scheduled_hour_id(departure) == flight.scheduled_hour_id
+
+
+def test_the_local_calendar_follows_summer_time():
+    request = FlightRequest(
+        carrier="UA", flight_number=1545, origin="EWR", dest="IAH",
+        scheduled_departure=datetime.fromisoformat("2013-07-15T21:00:00+00:00"),
+        scheduled_arrival=datetime.fromisoformat("2013-07-15T19:45:00-05:00"),
+    )  # fmt: skip
+    columns = own_columns(request, 1400.0)
+    assert (columns["sched_dep_hour"], columns["sched_arr_hour"]) == (17, 19)  # EDT, CDT
+    assert (columns["month"], columns["day_of_week"]) == (7, 1)  # a Monday
