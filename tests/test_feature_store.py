@@ -321,6 +321,70 @@ def test_online_features_equal_offline_retrieval_at_the_same_time(
             assert value == pytest.approx(float(expected)), column
 
 
+def test_the_service_reads_the_keyed_views_online_as_the_batch_retrieval_does(
+    feature_warehouse, feast_store, catalog
+):
+    """The online store as it stands when a day starts (materialized up to its local
+    midnight) gives each flight of the day, read as of its prediction time with the TTLs
+    checked against that time, the keyed views' values of the batch retrieval."""
+    from platform_assets.lib.features.feast_repo import materialize
+    from platform_assets.serving.online_lookup import keyed_features
+
+    day = date(2013, 2, 11)
+    keyed = [
+        v for v in catalog.views.values() if v.name not in ("origin_live", "plane_last_departure")
+    ]
+    columns = [view.column(f) for view in keyed for f in view.feature_names]
+    with connect(feature_warehouse, read_only=True) as connection:
+        day_start = connection.execute(
+            "SELECT CAST(? AS TIMESTAMP) AT TIME ZONE 'America/New_York'", [day]
+        ).fetchone()[0]
+        offline = read_feature_rows(connection, columns, day, day, lead_minutes=LEAD)
+        flights = connection.execute(
+            "SELECT flight_id, origin, dest, carrier, flight_number, tailnum, scheduled_hour_id, "
+            "scheduled_departure_utc FROM marts.flight_features WHERE flight_date = ?",
+            [day],
+        ).df()
+    flights = flights.sample(100, random_state=5)
+    materialize(
+        feast_store, catalog, day_start - timedelta(days=30), day_start + timedelta(minutes=1)
+    )
+    offline = offline.set_index("flight_id").loc[flights["flight_id"]]
+    keys = [
+        {k: (None if pd.isna(v) else int(v) if k in ("flight_number", "scheduled_hour_id") else v)
+         for k, v in row.items() if k not in ("flight_id", "scheduled_departure_utc")}
+        for row in flights.to_dict("records")
+    ]  # fmt: skip
+    times = [
+        t.to_pydatetime() - timedelta(minutes=LEAD) for t in flights["scheduled_departure_utc"]
+    ]
+    served = [{} for _ in keys]
+    for view in keyed:
+        for row, values in zip(
+            served, keyed_features(feast_store, view, view.feature_names, keys, times), strict=True
+        ):
+            row.update(values)
+    present = 0
+    for position, flight_id in enumerate(flights["flight_id"]):
+        for column in columns:
+            value, expected = served[position][column], offline.loc[flight_id, column]
+            if pd.isna(expected):
+                assert value is None, (flight_id, column, value)
+            elif isinstance(expected, str):
+                assert value == expected, (flight_id, column)
+            else:
+                assert value == pytest.approx(float(expected), abs=1e-9), (flight_id, column)
+                present += 1
+    assert present > 100 * len(columns) / 2  # most of the values are there, not NULL
+    # three days on, the histories' rows are past their 48 hours; three days before, they are
+    # not known yet: none is served; reference data (no TTL) always is
+    history, plane = catalog.views["carrier_history"], catalog.views["plane"]
+    for moved in (times[0] + timedelta(days=3), times[0] - timedelta(days=3)):
+        values = keyed_features(feast_store, history, history.feature_names, keys[:1], [moved])
+        assert set(values[0].values()) == {None}
+    assert keyed_features(feast_store, plane, ["seats"], keys[:1], [moved])[0]["plane__seats"]
+
+
 def test_an_unknown_feature_reference_fails_the_definitions_with_its_name(tmp_path, monkeypatch):
     models = tmp_path / "models.yaml"
     text = Path(__file__).with_name("models_for_tests.yaml").read_text()
