@@ -1,12 +1,12 @@
 """B3, baseline: a plain loop of Evidently's DataDriftPreset, one Report per model and day.
 
 Reads the feature rows the platform monitors and the serving version's reference sample, and
-runs the preset with the same pinned methods and thresholds. It computes data drift only (no
-prediction drift, no performance): it does less than the platform, so the ratio is, if
-anything, in the baseline's favour. A Report costs about the same every day, so after one
-untimed warm-up day (Evidently's lazy imports) the loop runs on every `STRIDE`th day and the
-year's seconds are extrapolated (everything else + per-day time x 365); the column scores are
-saved to compare with `monitoring.drift`.
+runs the preset on the same columns with the same pinned methods and thresholds. It computes
+data drift only (no prediction drift, no performance): it does less than the platform, so the
+ratio is, if anything, in the baseline's favour. A Report costs about the same every day, so
+after one untimed warm-up day (Evidently's lazy imports) the loop runs on every `STRIDE`th day
+and the year's seconds are extrapolated (everything else + per-day time x 365); the column
+scores are saved to compare with `monitoring.drift`.
 
 Usage: monitor_year_baseline.py OUT.csv  (prints the extrapolated seconds for 365 days)
 """
@@ -24,6 +24,7 @@ from platform_assets.lib.ml import registry  # noqa: E402
 from platform_assets.lib.ml.features import version_feature_rows  # noqa: E402
 from platform_assets.lib.ml.spec import load_model_specs  # noqa: E402
 from platform_assets.lib.monitoring.drift import (  # noqa: E402
+    MIN_VALUES,
     column_types,
     configured_drift_settings,
 )
@@ -69,8 +70,13 @@ if __name__ == "__main__":
             looped += time.perf_counter() - warm_up_started  # not counted in the year
             loop_started = time.perf_counter()
             for day, rows in by_day[::STRIDE]:
-                # Evidently refuses a column with no value; the platform skips it too.
-                present = [f for f in features if rows[f].notna().any()]
+                # the columns the platform compares: not excluded in models.yaml, and with at
+                # least MIN_VALUES values on both sides (Evidently refuses a column with none)
+                present = [
+                    f
+                    for f in settings.tested_columns(features)
+                    if min(rows[f].notna().sum(), reference[f].notna().sum()) >= MIN_VALUES
+                ]
                 preset = DataDriftPreset(
                     columns=present,
                     num_method=settings.numeric.method,

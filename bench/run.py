@@ -34,6 +34,23 @@ RUNS_NOTE = (
 )
 
 
+class Rows(list):
+    """The table's rows, each printed as it is measured: a benchmark that fails an hour in
+    leaves the figures before it in the log."""
+
+    def append(self, row) -> None:
+        print(f"measured: {row}", flush=True)
+        super().append(row)
+
+    def extend(self, rows) -> None:
+        for row in rows:
+            self.append(row)
+
+    def __iadd__(self, rows):
+        self.extend(rows)
+        return self
+
+
 def _machine() -> str:
     memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return f"{os.cpu_count()} cores, {memory_gib:.0f} GiB, Python {platform.python_version()}"
@@ -85,7 +102,7 @@ def _folder_sizes_mb(root: Path) -> dict[str, float]:
 
 def _ten_times(work: Path, landing_root: Path, platform_backfills, duckdb_baseline, fresh):
     """B4: the year ten times over (about 3.4 million flights) through the same steps."""
-    rows = []
+    rows = Rows()
     ten_times = work / "landing_x10"
     subprocess.run(
         [PYTHON, "bench/scale_landing.py", "10", str(landing_root / "landing"),
@@ -131,7 +148,7 @@ def main(skip_x10: bool) -> None:
         env={**os.environ, "PLATFORM_DATA_DIR": str(work / "compile")},
         check=True,
     )
-    rows = []
+    rows = Rows()
 
     def fresh(name: str) -> dict[str, str]:
         root = work / name
