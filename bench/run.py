@@ -1,7 +1,7 @@
 """`make bench`: the benchmark suite, one table of figures, baselines, ratios and targets.
 
 Runs on a temporary data root, writes the table to bench/RESULTS.md with the date and the
-machine. `--skip-x10` leaves out B4 (the year ten times over, about half of the suite's time)
+machine. `--skip-x10` leaves out B4 (the year ten times over, the longest of the benchmarks)
 and says so in the table's header. Benchmarks are not tests: nothing here fails on a slow
 figure. With PLATFORM_BENCH_PG_URL naming a PostgreSQL server (a role that may create
 databases), B1 runs on the PostgreSQL instance file too.

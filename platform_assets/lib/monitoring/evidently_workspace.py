@@ -18,7 +18,7 @@ each time and writes in place: a file cut short by a crash stops `evidently ui` 
 (it parses every snapshot at startup). Each is written to a temporary file and renamed, then
 touched: the UI's file watcher ignores a rename (it looks at the source path) but reloads a
 file whose attributes change.
-Building a snapshot is CPU-bound (about 0.8 s, most of it Evidently rendering each metric's
+Building a snapshot is CPU-bound (about 0.6 s, most of it Evidently rendering each metric's
 plot): a run of many days builds them in worker processes, one per core (`write_snapshots`).
 """
 
