@@ -1,5 +1,5 @@
 """Helpers the tests share: the platform's assets, delivering demo days, materializing ranges,
-a real `evidently ui`, small registered model versions."""
+a real `evidently ui` and prediction service, small registered model versions."""
 
 from __future__ import annotations
 

@@ -75,25 +75,30 @@ class ChampionSlots:
     def refresh(self) -> None:
         """Read every manifest; load the champion of each that changed, if it verifies."""
         for model, slot in self._slots.items():
-            manifest_path = self.artifacts / model / MANIFEST_FILE
+            path = self.artifacts / model / MANIFEST_FILE
             try:
-                text = manifest_path.read_bytes()
+                text = path.read_bytes()
             except FileNotFoundError:
-                if slot.serving is None:
-                    slot.problem = f"no champion published yet ({manifest_path} is missing)"
+                missing = f"no champion published yet ({path} is missing)"
+                self._record(slot, None if slot.serving else missing)
+                continue
+            except OSError as error:  # unreadable: reported, and the poller goes on
+                self._record(slot, f"cannot read {path}: {error}")
                 continue
             if text == slot.seen:
                 continue
             try:
                 champion = _load(self.artifacts, text)
-            except (ArtifactIntegrityError, ValueError, KeyError) as error:
-                problem = f"champion manifest {manifest_path} refused: {error}"
+            except (ArtifactIntegrityError, OSError, ValueError, KeyError) as error:
+                self._record(slot, f"champion manifest {path} refused: {error}")
             else:
-                problem = None
-            with self._lock:
-                slot.problem = problem
-                if problem is None:
-                    slot.serving, slot.seen = champion, text
+                self._record(slot, None, champion, text)
+
+    def _record(self, slot: Slot, problem, champion=None, text=None) -> None:
+        with self._lock:
+            slot.problem = problem
+            if champion is not None:
+                slot.serving, slot.seen = champion, text
 
     def champion(self, model: str) -> Champion | None:
         """The model's loaded champion (None before one verified); KeyError if undeclared."""
