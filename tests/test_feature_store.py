@@ -342,7 +342,8 @@ def test_the_service_reads_the_keyed_views_online_as_the_batch_retrieval_does(
         offline = read_feature_rows(connection, columns, day, day, lead_minutes=LEAD)
         flights = connection.execute(
             "SELECT flight_id, origin, dest, carrier, flight_number, tailnum, scheduled_hour_id, "
-            "scheduled_departure_utc FROM marts.flight_features WHERE flight_date = ?",
+            "scheduled_departure_utc FROM marts.flight_features WHERE flight_date = ? "
+            "ORDER BY flight_id",
             [day],
         ).df()
     flights = flights.sample(100, random_state=5)
@@ -382,7 +383,11 @@ def test_the_service_reads_the_keyed_views_online_as_the_batch_retrieval_does(
     for moved in (times[0] + timedelta(days=3), times[0] - timedelta(days=3)):
         values = keyed_features(feast_store, history, history.feature_names, keys[:1], [moved])
         assert set(values[0].values()) == {None}
-    assert keyed_features(feast_store, plane, ["seats"], keys[:1], [moved])[0]["plane__seats"]
+    with_plane = next(
+        i for i, f in enumerate(flights["flight_id"]) if pd.notna(offline.loc[f, "plane__seats"])
+    )
+    seats = keyed_features(feast_store, plane, ["seats"], [keys[with_plane]], [moved])
+    assert seats[0]["plane__seats"] == offline["plane__seats"].iloc[with_plane]
 
 
 def test_an_unknown_feature_reference_fails_the_definitions_with_its_name(tmp_path, monkeypatch):

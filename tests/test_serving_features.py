@@ -68,7 +68,7 @@ def test_live_views_evaluated_from_events_equal_the_batch_retrieval(feature_ware
         retrieved = read_feature_rows(connection, columns, *DAYS, lead_minutes=LEAD)
         asked = connection.execute(
             "SELECT flight_id, origin, tailnum, scheduled_departure_utc FROM marts.flight_features "
-            "WHERE flight_date BETWEEN ? AND ?",
+            "WHERE flight_date BETWEEN ? AND ? ORDER BY flight_id",
             list(DAYS),
         ).df()
     asked = asked.sample(200, random_state=11).set_index("flight_id")
