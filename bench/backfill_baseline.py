@@ -17,12 +17,14 @@ from platform_assets.lib.raw_contract import DAILY_SOURCES, REFERENCE_SOURCES
 from platform_assets.lib.warehouse import connect
 
 COMPILED = Path(__file__).resolve().parents[1] / "dbt_project/target/compiled/platform/models"
-MODELS = [
+VIEWS = [
     ("staging", name)
     for name in ("stg_flights", "stg_weather", "stg_planes", "stg_airports", "stg_airlines")
 ] + [("intermediate", "int_flight_times")]
 FEATURE_VIEWS = sorted(path.stem for path in (COMPILED / "features").glob("*.sql"))
 TABLES = [("features", name) for name in FEATURE_VIEWS] + [("marts", "flight_features")]
+# in dependency order: the views first, then the tables built from them
+MODELS = [(*model, "VIEW") for model in VIEWS] + [(*model, "TABLE") for model in TABLES]
 
 if __name__ == "__main__":
     paths = DataPaths.from_env()
@@ -36,12 +38,8 @@ if __name__ == "__main__":
         for source in REFERENCE_SOURCES:
             reference = paths.landing / REFERENCE_FOLDER / f"{source.name}.csv"
             load_files(connection, source, [LandingFile(reference)])
-        for schema, model in MODELS:
+        for schema, model, kind in MODELS:
             sql = (COMPILED / schema / f"{model}.sql").read_text()
             connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-            connection.execute(f"CREATE OR REPLACE VIEW {schema}.{model} AS {sql}")
-        for schema, model in TABLES:
-            sql = (COMPILED / schema / f"{model}.sql").read_text()
-            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-            connection.execute(f"CREATE OR REPLACE TABLE {schema}.{model} AS {sql}")
+            connection.execute(f"CREATE OR REPLACE {kind} {schema}.{model} AS {sql}")
     sys.exit(0)

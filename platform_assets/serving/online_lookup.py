@@ -17,8 +17,6 @@ from datetime import UTC, datetime
 
 from platform_assets.lib.features.catalog import FeatureView
 
-PRESENT = 1  # feast.protos.feast.serving.ServingService_pb2.FieldStatus.PRESENT
-
 
 def _value(proto_value):
     kind = proto_value.WhichOneof("val")
@@ -34,6 +32,8 @@ def keyed_features(
 ) -> list[dict[str, object]]:
     """`view`'s `features` (model input columns `view__feature`) for each flight's `keys` as of
     its prediction time in `times`."""
+    from feast.protos.feast.serving.ServingService_pb2 import FieldStatus
+
     columns = [view.column(feature) for feature in features]
     empty = dict.fromkeys(columns)
     rows = [empty.copy() for _ in keys]
@@ -49,7 +49,7 @@ def keyed_features(
     for column in columns:
         result = response.results[names.index(column)]
         for position, i in enumerate(asked):
-            if result.statuses[position] != PRESENT:
+            if result.statuses[position] != FieldStatus.PRESENT:
                 continue
             known_at = datetime.fromtimestamp(result.event_timestamps[position].seconds, UTC)
             fresh = not view.ttl or known_at >= times[i] - view.ttl
