@@ -11,21 +11,21 @@ import pandas as pd
 import pytest
 
 from platform_assets.lib.features.catalog import FeatureCatalog
-from platform_assets.lib.features.retrieval import read_feature_rows
-from platform_assets.lib.warehouse import connect
-from platform_assets.serving.flight_request import (
+from platform_assets.lib.features.live_state import (
     LOCAL_ZONE,
-    FlightRequest,
-    own_columns,
-    scheduled_hour_id,
-)
-from platform_assets.serving.live_state import (
     NOT_DEPARTED,
     WEATHER_COLUMNS,
     OriginEvents,
     epoch_minute,
     origin_live_at,
     plane_last_departure_at,
+)
+from platform_assets.lib.features.retrieval import read_feature_rows
+from platform_assets.lib.warehouse import connect
+from platform_assets.serving.flight_request import (
+    FlightRequest,
+    own_columns,
+    scheduled_hour_id,
 )
 
 LEAD = 60

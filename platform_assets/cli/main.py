@@ -1,5 +1,5 @@
 """The `platform-assets` command: what is not an asset (replay, the model registry, the
-headless demo year, the retraining backtest, the prediction service)."""
+headless demo year, the retraining backtest, the prediction service and its live replay)."""
 
 from __future__ import annotations
 
@@ -70,6 +70,13 @@ def _serve(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _replay_live(arguments: argparse.Namespace) -> int:
+    from platform_assets.cli.replay_live import replay_live
+
+    replay_live(DataPaths.from_env(), arguments.day, arguments.service, arguments.speed)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="platform-assets", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -117,6 +124,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--port", type=int, default=8080)
     serve_parser.add_argument("--workers", type=int, default=1, help="worker processes")
     serve_parser.set_defaults(handler=_serve)
+    live_parser = commands.add_parser(
+        "replay-live",
+        help="push a past day's departures and weather to the prediction service, in time order",
+        description="Rewinds the online store of PLATFORM_DATA_DIR to the day's start, then "
+        "pushes the day's events to the service as they happened, SPEED times faster.",
+    )
+    live_parser.add_argument("--day", type=_day, required=True)
+    live_parser.add_argument(
+        "--speed", type=float, default=60.0, help="times faster than real time (0: no waiting)"
+    )
+    live_parser.add_argument("--service", default="http://127.0.0.1:8080")
+    live_parser.set_defaults(handler=_replay_live)
     add_models_commands(commands)
     return parser
 

@@ -60,3 +60,9 @@ class DataPaths:
     def feast(self) -> Path:
         """This root's Feast repository: feature_store.yaml, its registry and online store."""
         return self.root / "feast"
+
+    @property
+    def served_predictions(self) -> Path:
+        """The prediction service's logs: a JSON-lines file per process, one line per served
+        prediction (serving/prediction_log.py); `ml/served_predictions` loads them."""
+        return self.root / "served_predictions"

@@ -9,25 +9,47 @@ Routes (part of the service's contract: clients and proxies are configured again
 - `GET /readyz`: 200 once every declared model serves a verified champion and no published
   manifest is refused, else 503; both say, per model, what is served and what is wrong;
 - `GET /v1/models`: the served champions, their versions, training windows and features;
+- `POST /v1/models/{model}/predict`: one flight or a list, each scored by the model's champion
+  with the features known at its prediction time (`predictor.py`), and logged;
+- `POST /v1/events/departures`, `POST /v1/events/weather`: events as they happen, pushed to
+  the live event views of the online store (lib/features/live_events.py);
 - `GET /docs`: the OpenAPI page (`/openapi.json` its document).
+
+The routes that touch the online store are `async`: they run one at a time on the worker's
+event loop, so its single SQLite connection (Feast's) is never used by two threads at once.
+Scale goes by workers (`--workers`) and replicas, not threads.
 """
 
 from __future__ import annotations
 
 import threading
 from contextlib import asynccontextmanager
-from pathlib import Path
+from datetime import UTC, datetime
 
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException
 from fastapi.responses import JSONResponse
 
+from platform_assets.lib.paths import DataPaths
 from platform_assets.lib.settings import PlatformSettings
 from platform_assets.serving.champions import ChampionSlots
+from platform_assets.serving.flight_request import (
+    DepartureEvent,
+    FlightRequest,
+    WeatherObservation,
+)
+from platform_assets.serving.online_features import OnlineFeatures, OnlineStoreUnavailable
+from platform_assets.serving.prediction_log import PredictionLog
 
 
-def create_app(artifacts: Path, models: list[str], poll_seconds: float) -> FastAPI:
-    """The service over the champions of `models`, published under `artifacts`."""
-    slots = ChampionSlots(artifacts, models)
+def _as_list(body):
+    return body if isinstance(body, list) else [body]
+
+
+def create_app(paths: DataPaths, models: list[str], poll_seconds: float) -> FastAPI:
+    """The service over the champions of `models` and the online store of data root `paths`."""
+    slots = ChampionSlots(paths.artifacts, models)
+    online = OnlineFeatures(paths.feast)
+    log = PredictionLog(paths.served_predictions)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
@@ -51,6 +73,10 @@ def create_app(artifacts: Path, models: list[str], poll_seconds: float) -> FastA
         lifespan=lifespan,
     )
     app.state.slots = slots
+
+    @app.exception_handler(OnlineStoreUnavailable)
+    async def store_unavailable(_, error: OnlineStoreUnavailable) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, status_code=503)
 
     @app.get("/healthz", summary="The process answers")
     def healthz() -> dict:
@@ -78,6 +104,29 @@ def create_app(artifacts: Path, models: list[str], poll_seconds: float) -> FastA
             )
         return {"models": listed}
 
+    @app.post("/v1/models/{model}/predict", summary="Predict flights with the model's champion")
+    async def predict(model: str, body: FlightRequest | list[FlightRequest]) -> dict:
+        if model not in slots.models:
+            raise HTTPException(
+                404, f"Unknown model '{model}'. Served models: {', '.join(slots.models)}."
+            )
+        champion = slots.champion(model)
+        if champion is None:
+            problem = slots.status()[model]["problem"]
+            raise HTTPException(503, f"Model '{model}' has no champion to serve: {problem}.")
+        flights = _as_list(body)
+        served = online.predict(champion, flights, datetime.now(UTC))
+        log.append([{"model": model, **row} for row in served])
+        return {"predictions": [{"model": model, **row} for row in served]}
+
+    @app.post("/v1/events/departures", summary="Departures as they happen")
+    async def departures(body: DepartureEvent | list[DepartureEvent]) -> dict:
+        return {"accepted": online.push_departures(_as_list(body))}
+
+    @app.post("/v1/events/weather", summary="Weather observations as they are made")
+    async def weather(body: WeatherObservation | list[WeatherObservation]) -> dict:
+        return {"accepted": online.push_weather(_as_list(body))}
+
     return app
 
 
@@ -85,8 +134,7 @@ def app_from_env() -> FastAPI:
     """The service of the environment's data root and models file (uvicorn's factory: each
     worker process builds its own)."""
     from platform_assets.lib.ml.spec import load_model_specs
-    from platform_assets.lib.paths import DataPaths
 
     settings = PlatformSettings.from_env()
     models = list(load_model_specs(settings.models_file))
-    return create_app(DataPaths(settings.data_dir).artifacts, models, settings.serve_poll_seconds)
+    return create_app(DataPaths(settings.data_dir), models, settings.serve_poll_seconds)

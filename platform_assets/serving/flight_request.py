@@ -13,13 +13,10 @@ destination's local time, as its offset says, as timetables print it.
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-# The platform's local calendar (dbt's macros/feature_time.sql): the days, the scheduled hours
-# and minutes of the feature table are in it.
-LOCAL_ZONE = ZoneInfo("America/New_York")
+from platform_assets.lib.features.live_state import LOCAL_ZONE
 
 
 class FlightRequest(BaseModel):
@@ -46,6 +43,45 @@ class FlightRequest(BaseModel):
         default=None,
         description="When the prediction is made (default: now): the features are those known then",
     )
+
+
+class DepartureEvent(BaseModel):
+    """A flight that has just left (`POST /v1/events/departures`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    carrier: str = Field(pattern=r"^[A-Z0-9]{2}$", description="Two-letter carrier code")
+    flight_number: int = Field(ge=1, le=9999, description="Flight number")
+    origin: str = Field(pattern=r"^[A-Z0-9]{3}$", description="Origin airport (FAA)")
+    scheduled_departure: AwareDatetime = Field(description="Scheduled departure, with its offset")
+    departed_at: AwareDatetime = Field(description="Actual departure, with its offset")
+    tailnum: str | None = Field(default=None, pattern=r"^[A-Z0-9]{2,7}$")
+
+
+class WeatherObservation(BaseModel):
+    """An origin's hourly weather observation (`POST /v1/events/weather`); counted from an
+    hour after `observed_at`, as the batch's weather (stg_weather) is."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    origin: str = Field(pattern=r"^[A-Z0-9]{3}$", description="Origin airport (FAA)")
+    observed_at: AwareDatetime = Field(description="The observation's hour, with its offset")
+    temp: float | None = Field(default=None, description="Temperature, F")
+    dewp: float | None = Field(default=None, description="Dew point, F")
+    humid: float | None = Field(default=None, description="Relative humidity, %")
+    wind_dir: float | None = Field(default=None, description="Wind direction, degrees")
+    wind_speed: float | None = Field(default=None, description="Wind speed, mph")
+    wind_gust: float | None = Field(default=None, description="Wind gust, mph")
+    precip: float | None = Field(default=None, description="Precipitation, inches")
+    pressure: float | None = Field(default=None, description="Sea level pressure, millibars")
+    visib: float | None = Field(default=None, description="Visibility, miles")
+
+
+def flight_id(flight: FlightRequest) -> str:
+    """The feature table's id of the flight (stg_flights: local date, carrier and number,
+    origin, local scheduled time), which joins a served prediction to the batch's."""
+    local = flight.scheduled_departure.astimezone(LOCAL_ZONE)
+    return f"{local:%Y-%m-%d}_{flight.carrier}{flight.flight_number}_{flight.origin}_{local:%H%M}"
 
 
 def scheduled_hour_id(scheduled_departure: datetime) -> int:

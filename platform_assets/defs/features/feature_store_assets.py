@@ -2,11 +2,12 @@
 
 The feature views themselves are dbt models (group `features`, built with the feature
 table). These two assets take each day from there: `features/feature_files` writes the day's
-rows of every view (Feast's sources) and of the feature table as Parquet under the data root,
-`features/online_store`
-applies the Feast repository generated from the dbt declaration and the models' features,
-and materializes the days into its SQLite online store. Retrieval for training and scoring
-reads the warehouse's views directly (lib/features/retrieval.py), not these files.
+rows of every view (Feast's sources), of the feature table and of the live events as Parquet
+under the data root, `features/online_store` applies the Feast repository generated from the
+dbt declaration and the models' features, materializes the days into its SQLite online store,
+and writes the live events (departures, the timetable, weather) as the last day ends
+(lib/features/live_events.py). Retrieval for training and scoring reads the warehouse's views
+directly (lib/features/retrieval.py), not these files.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -93,6 +94,8 @@ def build_online_store_asset(
             materialize,
             open_store,
         )
+        from platform_assets.lib.features.live_events import state_at, write_rows
+        from platform_assets.lib.features.live_state import local_day_start
 
         days = partition_days(context)
         paths = platform_data.paths
@@ -105,12 +108,17 @@ def build_online_store_asset(
         start = datetime.combine(days[0], datetime.min.time(), UTC) - timedelta(days=1)
         end = datetime.combine(days[-1], datetime.min.time(), UTC) + timedelta(days=2)
         materialize(store, catalog, start, end)
+        # the live events as the last day ends: what the service evaluates the live views
+        # from until pushes bring the next day's
+        live_as_of = local_day_start(days[-1] + timedelta(days=1))
+        write_rows(store, state_at(paths.feature_files, live_as_of))
         return dg.MaterializeResult(
             metadata={
                 "repository": dg.MetadataValue.path(str(paths.feast / "feature_store.yaml")),
                 "registered_objects": len(objects),
                 "feature_services": dg.MetadataValue.json(sorted(services)),
                 "materialized": f"{start.isoformat()} .. {end.isoformat()}",
+                "live_events_as_of": live_as_of.isoformat(),
             }
         )
 

@@ -10,6 +10,7 @@ from platform_assets.defs.automation.retraining_sensors import build_retraining_
 from platform_assets.defs.ml.ml_context import feature_catalog, feature_roles
 from platform_assets.defs.ml.prediction_assets import build_predictions_asset
 from platform_assets.defs.ml.promotion_assets import build_champion_asset, build_evaluation_asset
+from platform_assets.defs.ml.served_prediction_assets import build_served_predictions_asset
 from platform_assets.defs.ml.training_assets import build_candidate_asset, build_training_set_asset
 from platform_assets.defs.monitoring.monitoring_assets import build_monitoring_asset
 from platform_assets.lib.ml.features import resolve_features
@@ -19,7 +20,8 @@ from platform_assets.lib.ml.spec import ModelSpec
 def build_model_family(
     spec: ModelSpec, partitions: dg.PartitionsDefinition
 ) -> list[dg.AssetsDefinition]:
-    """Training set, candidate, evaluation (with its gate), champion, predictions, monitoring.
+    """Training set, candidate, evaluation (with its gate), champion, predictions, monitoring,
+    served predictions (with their skew check).
 
     The model's features are checked against the dbt manifest first, so that an unknown column
     or feature reference fails the code location's load with a message naming it.
@@ -32,6 +34,7 @@ def build_model_family(
         build_champion_asset(spec),
         build_predictions_asset(spec, partitions),
         build_monitoring_asset(spec, partitions),
+        build_served_predictions_asset(spec, partitions),
     ]
 
 

@@ -11,6 +11,8 @@ CANDIDATE = "candidate"
 EVALUATION = "evaluation"
 CHAMPION = "champion"
 PREDICTIONS = "predictions"
+SERVED_PREDICTIONS = "served_predictions"
+SERVING_SKEW = "serving_skew"
 PROMOTION_GATE = "promotion_gate"
 
 

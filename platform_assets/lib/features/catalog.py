@@ -3,10 +3,11 @@
 A feature view is a dbt model under `models/features/` whose YAML gives its entity keys
 (columns with `meta.role: entity`), its event timestamp (when a value became known), its TTL
 (`config.meta.feature_view.ttl_hours`, 0 = never expires) and its features (`role: feature`,
-typed by `data_type`). Everything else reads this one declaration: the Dagster assets'
-metadata, point-in-time retrieval, the generated Feast registry and the models' feature
-references. It imports neither Feast nor Dagster: the definitions check a model's references
-here at load, and `import feast` costs seconds.
+typed by `data_type`); `flight_columns: true` marks a view of the flight's own columns,
+which only the prediction service reads. Everything else reads this one declaration: the
+Dagster assets' metadata, point-in-time retrieval, the generated Feast registry and the
+models' feature references. It imports neither Feast nor Dagster: the definitions check a
+model's references here at load, and `import feast` costs seconds.
 """
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ class FeatureView:
     features: tuple[Feature, ...]
     owner: str | None
     age_feature: str | None  # minutes from the row's event timestamp to the prediction time
+    # its features are columns the feature table has (the route's distance): the service
+    # looks them up, the models take them from the table (`features: all` leaves it out)
+    flight_columns: bool = False
 
     @property
     def feature_names(self) -> tuple[str, ...]:
@@ -118,6 +122,7 @@ def feature_view_from_node(node: dict[str, Any]) -> FeatureView | None:
         ),
         owner=declared.get("owner"),
         age_feature=declared.get("age_feature"),
+        flight_columns=bool(declared.get("flight_columns", False)),
     )
 
 

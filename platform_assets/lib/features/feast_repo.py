@@ -17,6 +17,7 @@ from pathlib import Path
 
 from platform_assets.lib.features.catalog import FeatureCatalog, FeatureView
 from platform_assets.lib.features.feature_files import source_glob
+from platform_assets.lib.features.live_events import feast_live_views
 
 PROJECT = "platform"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -74,8 +75,11 @@ def _feast_view(view: FeatureView, files: Path, entities: dict):
     )
 
 
-def feast_objects(catalog: FeatureCatalog, files: Path, services: dict[str, list[str]]) -> list:
-    """Entities, feature views and feature services (one per model: its view columns)."""
+def feast_objects(
+    catalog: FeatureCatalog, files: Path, services: dict[str, list[str]], repo: Path
+) -> list:
+    """Entities, feature views, the live event views and feature services (one per model: its
+    view columns)."""
     from feast import Entity, FeatureService, ValueType
 
     value_types = {"Int64": ValueType.INT64, "String": ValueType.STRING}
@@ -108,12 +112,13 @@ def feast_objects(catalog: FeatureCatalog, files: Path, services: dict[str, list
                 description=f"The feature-view features of model {model}.",
             )
         )
-    return [*entities.values(), *views.values(), *feature_services]
+    live = feast_live_views(repo, entities)
+    return [*entities.values(), *views.values(), *live, *feature_services]
 
 
 def apply_repository(store, catalog: FeatureCatalog, files: Path, services: dict[str, list[str]]):
     """Register the generated objects; objects no longer declared are removed from the registry."""
-    objects = feast_objects(catalog, files, services)
+    objects = feast_objects(catalog, files, services, Path(store.repo_path))
     registered = [
         *store.list_feature_services(),
         *store.list_feature_views(),

@@ -3,11 +3,12 @@
 One folder per view (`features/<view>/`), one file per day of a time-based view
 (`<YYYY-MM-DD>.parquet`, the rows its run wrote for that day) and one file for reference data
 (`reference.parquet`): the sources Feast reads. The feature table gets a folder of its own,
-`features/flight_features/`, a file per flight day: with the views, what a notebook reads
-while the platform runs (a reader of these files never holds the DuckDB warehouse, which
-refuses the platform's writing runs while any other process has it open). Each file is
-written under a temporary name and renamed, so a reader never sees half a day; writing a day
-again replaces it.
+`features/flight_features/`, a file per flight day, and so do the events the service's live
+views come from (`flight_events/`, `weather_events/`). With the views, the table is what a
+notebook reads while the platform runs (a reader of these files never holds the DuckDB
+warehouse, which refuses the platform's writing runs while any other process has it open).
+Each file is written under a temporary name and renamed, so a reader never sees half a day;
+writing a day again replaces it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from platform_assets.lib.warehouse import quote_identifier
 
 REFERENCE_FILE = "reference.parquet"
 FEATURE_TABLE_FOLDER = "flight_features"
+FLIGHT_EVENTS_FOLDER = "flight_events"
+WEATHER_EVENTS_FOLDER = "weather_events"
 
 
 def view_folder(root: Path, view: FeatureView) -> Path:
@@ -58,6 +61,20 @@ def _sources(catalog: FeatureCatalog) -> dict[str, _Source]:
         for view in catalog.views.values()
     }
     sources[FEATURE_TABLE_FOLDER] = _Source(FEATURE_TABLE, None, "flight_id", "flight_date")
+    # the events the live views are evaluated from (lib/features/live_events.py)
+    sources[FLIGHT_EVENTS_FOLDER] = _Source(
+        "intermediate.int_flight_times",
+        ("flight_id", "flight_date", "origin", "tailnum", "carrier", "flight_number",
+         "scheduled_departure_utc", "departed_at_utc"),
+        "flight_id",
+        "flight_date",
+    )  # fmt: skip
+    sources[WEATHER_EVENTS_FOLDER] = _Source(
+        "staging.stg_weather",
+        None,
+        "observed_at_utc",
+        "observation_date_local",
+    )
     return sources
 
 

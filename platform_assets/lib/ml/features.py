@@ -44,11 +44,13 @@ def resolve_features(spec: ModelSpec, roles: dict[str, str], catalog: FeatureCat
     """The model's input columns, after refusing leakage and unknown columns or references.
 
     The flight's own columns keep their names; a feature view's features are `view__feature`.
-    `features: all` is every own column and every feature of every view.
+    `features: all` is every own column and every feature of every view (but those of the
+    flight's own columns, which the table has).
     """
     labels = {name for name, role in roles.items() if role == "label"}
     own_features = [name for name, role in roles.items() if role == "feature"]
-    references = spec.features or (*own_features, *(f"{name}:*" for name in catalog.views))
+    model_views = [name for name, view in catalog.views.items() if not view.flight_columns]
+    references = spec.features or (*own_features, *(f"{name}:*" for name in model_views))
     try:
         from_views = [column for ref in references if ":" in ref for column in catalog.resolve(ref)]
     except FeatureViewError as error:

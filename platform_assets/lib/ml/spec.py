@@ -116,6 +116,10 @@ class ModelSpec:
     keep_report_days: int = 366
     promotion: PromotionRule = PromotionRule("roc_auc", 0.0, 0.5)
     retraining: RetrainingPolicy = RetrainingPolicy()
+    # The largest difference allowed between a served score and the batch's score of the
+    # same flight and version, made at the same prediction time (train/serve skew), in the
+    # score's unit (a probability, or minutes).
+    serving_skew_threshold: float = 0.01
 
     @property
     def first_model_days(self) -> int:
@@ -190,6 +194,7 @@ def _parse_model(name: str, entry: dict[str, Any], source: Path) -> ModelSpec:
         validation_days=int(entry.get("validation_days", 14)),
         recency_half_life_days=_half_life(entry.get("recency_half_life_days"), fail),
         prediction_lead_minutes=lead,
+        serving_skew_threshold=_skew_threshold(entry.get("serving_skew_threshold", 0.01), fail),
         keep_training_sets=_kept_count(
             "keep_training_sets",
             entry.get("keep_training_sets", 10),
@@ -229,6 +234,15 @@ def _kept_count(name: str, value: Any, what: str, fail) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise fail(f"{name} must be a whole number of {what}, at least 1, found {value!r}.")
     return value
+
+
+def _skew_threshold(value: Any, fail) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise fail(
+            f"serving_skew_threshold must be a positive number (the largest difference between "
+            f"a served and a batch score of one flight, in the score's unit), found {value!r}."
+        )
+    return float(value)
 
 
 def _half_life(value: Any, fail) -> float | None:

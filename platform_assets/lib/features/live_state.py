@@ -20,9 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 import numpy as np
+
+# The platform's local calendar (dbt's macros/feature_time.sql): the days, the scheduled hours
+# and minutes of the feature table are in it.
+LOCAL_ZONE = ZoneInfo("America/New_York")
 
 NOT_DEPARTED = -1
 WINDOW_MINUTES = 120  # the origin's last two hours
@@ -35,6 +40,11 @@ WEATHER_COLUMNS = (
 def epoch_minute(instant: datetime) -> int:
     """Whole minutes since 1970-01-01 UTC of an aware datetime (seconds dropped)."""
     return int(instant.astimezone(UTC).timestamp() // 60)
+
+
+def local_day_start(day: date) -> datetime:
+    """The instant a local calendar day starts (dbt's `local_day_start`)."""
+    return datetime.combine(day, time.min, LOCAL_ZONE)
 
 
 @dataclass(frozen=True)
