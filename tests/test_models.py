@@ -111,6 +111,13 @@ def test_a_bad_models_file_names_the_model_and_the_field(tmp_path):
     )
     with pytest.raises(ModelSpecError, match="keep_report_days must be a whole number of days"):
         load_model_specs(models)
+    models.write_text(
+        TEST_MODELS.read_text().replace(
+            "task: regression", "task: regression\n    serving_skew_threshold: -1"
+        )
+    )
+    with pytest.raises(ModelSpecError, match="serving_skew_threshold must be a positive number"):
+        load_model_specs(models)
 
 
 def test_train_evaluate_promote_and_predict_then_a_worse_candidate_is_kept_out(

@@ -12,9 +12,10 @@ from platform_assets.defs.ml.model_keys import (
 )
 from platform_assets.defs.partitions import partition_days
 from platform_assets.defs.resources import WAREHOUSE_WRITER_POOL, PlatformData
-from platform_assets.lib.ml.served_predictions import load_served_predictions, serving_skew
 from platform_assets.lib.ml.spec import ModelSpec
 from platform_assets.lib.warehouse import connect
+
+SERVED_PREDICTIONS_CODE_VERSION = "1"
 
 
 def build_served_predictions_asset(
@@ -30,6 +31,7 @@ def build_served_predictions_asset(
         description=f"What the prediction service served for {spec.name}: its log files "
         "(PLATFORM_DATA_DIR/served_predictions) loaded into `ml.served_predictions` by flight "
         "day, and checked against the batch scores of the same flights and version.",
+        code_version=SERVED_PREDICTIONS_CODE_VERSION,
         partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
         pool=WAREHOUSE_WRITER_POOL,
@@ -44,6 +46,11 @@ def build_served_predictions_asset(
         ],
     )
     def served_predictions(context: dg.AssetExecutionContext, platform_data: PlatformData):
+        from platform_assets.lib.ml.served_predictions import (
+            load_served_predictions,
+            serving_skew,
+        )
+
         days = partition_days(context)
         with connect(platform_data.paths.warehouse) as connection:
             loaded = load_served_predictions(
