@@ -25,7 +25,7 @@ MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project \( -path dbt_project/target -o -path dbt_project/logs \) -prune \
 	-o \( -name '*.sql' -o -name '*.yml' \) -print 2>/dev/null)
 
-.PHONY: setup dev test lint replay manifest clean demo bench instance features-ui serve
+.PHONY: setup dev test lint replay manifest clean demo bench instance features-ui serve replay-live
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -107,6 +107,13 @@ features-ui: setup
 SERVE_PORT ?= 8080
 serve: setup
 	$(BIN)/platform-assets serve --host $(HOST) --port $(SERVE_PORT)
+
+# A past day's departures and weather pushed to the service started by `make serve`, in time
+# order (docs/serving.md): make replay-live DAY=2013-01-15 [SPEED=60]
+SPEED ?= 60
+replay-live: setup
+	@test -n "$(DAY)" || { echo "make replay-live needs DAY=YYYY-MM-DD (a day the platform has run)"; exit 2; }
+	$(BIN)/platform-assets replay-live --day $(DAY) --speed $(SPEED) --service http://$(HOST):$(SERVE_PORT)
 
 # One worker per core: most of the suite's time is subprocesses (dbt, dagster dev, Chromium)
 # and waits on them. worksteal balances the few long tests against the many short ones.

@@ -294,6 +294,23 @@ def main(skip_x10: bool) -> None:
     for folder, megabytes in _folder_sizes_mb(work / "b1_platform").items():
         rows.append((f"B11 data root after the year: {folder} (MB)", megabytes, None, ""))
 
+    # B12: the prediction service over the year's champions and online store (it rewinds
+    # the online store to 2013-07-15 and pushes that day's events)
+    serving = json.loads(_setup("serve_latency.py", env=year_root).splitlines()[-1])
+    floor_p99 = serving["floor_p99_ms"]
+    rows += [
+        ("B12 serving floor: predict one row + online lookup, p99 (ms)", floor_p99, None, ""),
+        ("B12 one flight per request, p50 (ms)", serving["single_p50_ms"],
+         serving["floor_p50_ms"], ""),
+        ("B12 one flight per request, p99 (ms)", serving["single_p99_ms"], floor_p99,
+         f"<= floor + 10 = {floor_p99 + 10:.1f} ms"),
+        ("B12 100 flights per request, p99 (ms)", serving["batch_100_p99_ms"], None, "<= 100 ms"),
+        ("B12 requests/s, one at a time, 1 worker", serving["single_sequential_rps"], None, ""),
+        ("B12 requests/s, 4 clients, 1 worker", serving["rps_1_worker"], None, ""),
+        ("B12 requests/s, 4 clients, 2 workers", serving["rps_2_workers"],
+         serving["rps_1_worker"], ""),
+    ]  # fmt: skip
+
     if not skip_x10:
         rows += _ten_times(work, landing_root, platform_backfills, duckdb_baseline, fresh)
 

@@ -45,6 +45,12 @@ def test_a_promotion_is_served_without_a_restart_and_a_tampered_artifact_is_refu
             )
         wait_for(lambda: _served(url)[MODEL] == "v1", 30, "v1 to be served")
         assert http_json(f"{url}/readyz")[0] == 200
+        # a data root whose online store the platform has not filled yet
+        flight = {"carrier": "UA", "flight_number": 1545, "origin": "EWR", "dest": "IAH",
+                  "scheduled_departure": "2013-01-15T17:00:00-05:00",
+                  "scheduled_arrival": "2013-01-15T20:10:00-06:00"}  # fmt: skip
+        status, refused = http_json(f"{url}/v1/models/{MODEL}/predict", flight)
+        assert status == 503 and "materialize features/online_store" in refused["detail"]
         listed = next(m for m in _models(url) if m["model"] == MODEL)["champion"]
         assert listed["artifact_sha256"] == first.artifact_sha256
         assert (listed["training_start"], listed["training_end"]) == ("2013-01-01", "2013-03-31")

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from platform_assets.lib.features.catalog import FeatureCatalog
+from platform_assets.lib.features.live_events import minutes
 from platform_assets.lib.features.live_state import (
     LOCAL_ZONE,
-    NOT_DEPARTED,
     WEATHER_COLUMNS,
     OriginEvents,
     epoch_minute,
@@ -32,22 +31,15 @@ LEAD = 60
 DAYS = (date(2013, 1, 8), date(2013, 2, 11))
 
 
-def _minutes(column: pd.Series) -> np.ndarray:
-    """Epoch minutes of a timestamp column, NOT_DEPARTED where it is empty."""
-    values = column.dt.tz_convert("UTC").dt.tz_localize(None)
-    minutes = values.to_numpy(dtype="datetime64[m]").astype(np.int64)
-    return np.where(column.isna(), NOT_DEPARTED, minutes)
-
-
 def _origin_events(flights: pd.DataFrame, weather: pd.DataFrame) -> OriginEvents:
     departed = flights.dropna(subset=["departure_known_at_utc"])
     return OriginEvents(
-        departure_known_at=_minutes(departed["departure_known_at_utc"]),
+        departure_known_at=minutes(departed["departure_known_at_utc"]),
         departure_delays=departed["dep_delay"].to_numpy(float),
-        scheduled_at=_minutes(flights["scheduled_departure_utc"]),
-        departed_at=_minutes(flights["departed_at_utc"]),
-        weather_available_at=_minutes(weather["available_at_utc"]),
-        weather_observed_at=_minutes(weather["observed_at_utc"]),
+        scheduled_at=minutes(flights["scheduled_departure_utc"]),
+        departed_at=minutes(flights["departed_at_utc"]),
+        weather_available_at=minutes(weather["available_at_utc"]),
+        weather_observed_at=minutes(weather["observed_at_utc"]),
         weather={c: weather[c].to_numpy(float) for c in WEATHER_COLUMNS},
     )
 
@@ -82,7 +74,7 @@ def test_live_views_evaluated_from_events_equal_the_batch_retrieval(feature_ware
     planes = planes.sort_values("scheduled_departure_utc").drop_duplicates(
         ["tailnum", "departure_known_at_utc"], keep="last"
     )
-    planes = planes.assign(event=_minutes(planes["departure_known_at_utc"]) + 1)
+    planes = planes.assign(event=minutes(planes["departure_known_at_utc"]) + 1)
     ttl = int(views["plane_last_departure"].ttl.total_seconds() // 60)
     compared = 0
     for flight_id, flight in asked.iterrows():

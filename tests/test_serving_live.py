@@ -133,6 +133,24 @@ def test_served_scores_equal_the_batch_once_the_days_events_up_to_t_are_pushed(
         assert pushed > 300  # the morning's departures and observations
         status, answer = http_json(f"{url}{url_predict}", [_flight(r) for r in due.itertuples()])
         assert status == 200, answer
+
+        # bad requests are named; entities never seen get missing features, not an error
+        status, refused = http_json(f"{url}{url_predict}", _flight(first) | {"carrier": "United"})
+        assert status == 422 and "carrier" in str(refused["detail"]), refused
+        naive = _flight(first) | {"scheduled_departure": "2013-02-11T15:30:00"}
+        status, refused = http_json(f"{url}{url_predict}", naive)
+        assert status == 422 and "timezone" in str(refused["detail"]), refused
+        status, refused = http_json(f"{url}/v1/models/no_such_model/predict", _flight(first))
+        assert status == 404 and "delay_classifier" in refused["detail"]
+        unseen = _flight(first) | {"carrier": "ZZ", "dest": "XYZ", "tailnum": "N0NE"}
+        status, unseen_answer = http_json(f"{url}{url_predict}", unseen)
+        assert status == 200, unseen_answer
+        unseen_features = unseen_answer["predictions"][0]["features"]
+        assert unseen_features["carrier_history__flights_28d"] is None
+        assert (
+            unseen_features["dest_airport__lat"] is None and unseen_features["plane__seats"] is None
+        )
+        assert unseen_features["origin_live__departures_last_2h"] > 0  # the origin is known
     served = answer["predictions"]
     assert [p["flight_id"] for p in served] == list(due.index)
     for prediction in served:
@@ -150,11 +168,11 @@ def test_served_scores_equal_the_batch_once_the_days_events_up_to_t_are_pushed(
         assert result.success
         check = result.get_asset_check_evaluations()[0]
         assert check.check_name == SERVING_SKEW
-        assert check.metadata["compared"].value == len(due) + 1
+        assert check.metadata["compared"].value == len(due) + 1  # the unseen flight: no batch
         assert check.metadata["max_difference"].value == pytest.approx(stale_difference, abs=1e-9)
         assert check.passed == (stale_difference <= 0.01)
         with connect(paths.warehouse, read_only=True) as connection:
             loaded = connection.execute(
                 "SELECT count(*) FROM ml.served_predictions WHERE flight_date = ?", [DAY]
             ).fetchone()[0]
-        assert loaded == len(due) + 1
+        assert loaded == len(due) + 2

@@ -4,6 +4,7 @@ headless demo year, the retraining backtest, the prediction service and its live
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date
 
@@ -59,6 +60,10 @@ def _serve(arguments: argparse.Namespace) -> int:
     from platform_assets.lib.settings import PlatformSettings
 
     PlatformSettings.from_env()  # a bad setting fails here, with its name, not in a worker
+    # One OpenMP thread per worker (read when scikit-learn loads, in each worker): a
+    # one-flight predict is no faster with more, and with two workers each spinning two
+    # threads on two cores, requests stalled to a few a second (make bench, B12).
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     uvicorn.run(
         "platform_assets.serving.app:app_from_env",
         factory=True,

@@ -59,7 +59,7 @@ class OnlineFeatures:
         self, champion: Champion, flights: Sequence[FlightRequest], now: datetime
     ) -> list[dict[str, Any]]:
         """Each flight's prediction by `champion` with the features known at its `as_of`
-        (default `now`), and what made it."""
+        (default `now`), and what made it, as JSON values (times in ISO 8601)."""
         times = [flight.as_of or now for flight in flights]
         features = champion.features
         rows = flight_features(
@@ -70,10 +70,10 @@ class OnlineFeatures:
             {
                 "version": champion.version,
                 "flight_id": flight_id(flight),
-                "flight_date": flight.scheduled_departure.astimezone(LOCAL_ZONE).date(),
-                "scheduled_departure": flight.scheduled_departure,
+                "flight_date": flight.scheduled_departure.astimezone(LOCAL_ZONE).date().isoformat(),
+                "scheduled_departure": flight.scheduled_departure.isoformat(),
                 "lead_minutes": champion.lead_minutes,
-                "prediction_time": t,
+                "prediction_time": t.isoformat(),
                 "task": champion.manifest["task"],
                 "target": champion.manifest["target"],
                 "prediction": score,

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 
 from platform_assets.lib.features.catalog import FeatureCatalog
@@ -120,17 +121,26 @@ def flight_features(
 
 def pipeline_frame(pipeline, rows: Sequence[dict[str, object]], features: Sequence[str]):
     """The rows as the fitted pipeline takes them: its categorical columns as objects, the
-    others as floats (None becomes NaN), as `training.prepare_features` gives the batch."""
-    frame = pd.DataFrame(list(rows), columns=list(features))
-    categorical = {
+    others as floats (None becomes NaN), as `training.prepare_features` gives the batch.
+    Built column by column from arrays: a per-column `astype` costs milliseconds a request."""
+    categorical = _categorical_columns(pipeline)
+    columns = {}
+    for column in features:
+        values = [row[column] for row in rows]
+        if column in categorical:
+            columns[column] = np.array(values, dtype=object)
+        else:
+            columns[column] = np.array([np.nan if v is None else v for v in values], dtype=float)
+    return pd.DataFrame(columns, columns=list(features))
+
+
+def _categorical_columns(pipeline) -> set[str]:
+    return {
         column
         for name, _, columns in pipeline.named_steps["preprocess"].transformers_
         if name == "categorical"
         for column in columns
     }
-    for column in features:
-        frame[column] = frame[column].astype(object if column in categorical else "float64")
-    return frame
 
 
 def scores(task: str, pipeline, rows, features) -> list[float]:

@@ -64,7 +64,7 @@ def _sources(catalog: FeatureCatalog) -> dict[str, _Source]:
     # the events the live views are evaluated from (lib/features/live_events.py)
     sources[FLIGHT_EVENTS_FOLDER] = _Source(
         "intermediate.int_flight_times",
-        ("flight_id", "flight_date", "origin", "tailnum", "carrier", "flight_number",
+        ("flight_id", "flight_date", "origin", "dest", "tailnum", "carrier", "flight_number",
          "scheduled_departure_utc", "departed_at_utc"),
         "flight_id",
         "flight_date",

@@ -1,8 +1,8 @@
 """The live events in Feast's online store: what the service evaluates the live views from.
 
 `origin_live` and `plane_last_departure` are functions of the instant they are asked at
-(lib/features/live_state.py), so the online store cannot hold them as one row per entity. It holds
-instead each entity's recent events, as arrays in one row, written by Feast pushes:
+(lib/features/live_state.py), so the online store cannot hold them as one row per entity.
+It holds instead each entity's recent events, as arrays in one row, written by Feast pushes:
 - `origin_flights_live` (per origin): the timetable (carrier, flight number, scheduled minute)
   and each flight's departure minute once it is known (`NOT_DEPARTED` until then);
 - `origin_weather_live` (per origin): the observations (observed and available minutes, the
@@ -11,15 +11,15 @@ instead each entity's recent events, as arrays in one row, written by Feast push
   the departure became known; scheduled minute; departure delay).
 Times are whole minutes since 1970-01-01 UTC. Every worker and replica reads the same rows.
 
-They are written at two moments, by the same rules as the dbt views they stand for:
-`state_rows` gives every row as known at an instant from the event files (the nightly
-`features/online_store` asset writes the state at its last day's end; `replay-live` rewinds to
-a day's start), and `merge_*` adds pushed events to the rows read back (the service's
+They are written by the same rules as the dbt views they stand for: `state_at` gives every
+row as known at an instant from the event files (the nightly `features/online_store` asset
+writes the state at its last day's end; `replay-live` rewinds to a day's start), and
+`push_departures` and `push_weather` add events to the rows read back (the service's
 `POST /v1/events/...`). Events older than `HORIZON_MINUTES` before the newest are dropped:
 no live view looks back further than 12 hours.
 
-These views are registered with Feast (their names are part of the online store's layout) but
-are never materialized from their batch source: their rows come only from pushes.
+These views are registered with Feast (their names are part of the online store's layout)
+but are never materialized from their batch source: their rows come only from pushes.
 """
 
 from __future__ import annotations
@@ -171,7 +171,7 @@ def plane_events(flights: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def as_known_at(flights: pd.DataFrame, weather: pd.DataFrame, instant: int):
+def _as_known_at(flights: pd.DataFrame, weather: pd.DataFrame, instant: int):
     """The event rows as known at minute `instant`: departures not yet known are
     NOT_DEPARTED, observations not yet available are left out."""
     known = _known_at(flights["scheduled_at"].to_numpy(), flights["departed_at"].to_numpy())
@@ -208,7 +208,7 @@ def _order(view: str, events: pd.DataFrame) -> pd.DataFrame:
     return events.drop_duplicates(key, keep="last").sort_values(key)
 
 
-def rows_of(view: str, events: pd.DataFrame, newest: int) -> pd.DataFrame:
+def _rows_of(view: str, events: pd.DataFrame, newest: int) -> pd.DataFrame:
     """The online rows of a view from its event rows (one row per entity, arrays of events)."""
     entity = ENTITY[view]
     events = _order(view, _prune(view, events, newest))
@@ -233,7 +233,7 @@ def state_rows(flights: pd.DataFrame, weather: pd.DataFrame, instant: int) -> di
     """Every row of the three views as known at minute `instant`, from the event rows of
     `flight_events` and `weather_events` (the days around it)."""
     oldest = instant - HORIZON_MINUTES
-    flights, weather = as_known_at(flights, weather, instant)
+    flights, weather = _as_known_at(flights, weather, instant)
     # every plane of these days gets a row, one without a departure in the horizon too: it
     # replaces what a later state wrote (replay-live rewinds), with an event no view can use
     placeholder = pd.DataFrame(
@@ -242,14 +242,14 @@ def state_rows(flights: pd.DataFrame, weather: pd.DataFrame, instant: int) -> di
     )  # fmt: skip
     planes = pd.concat([placeholder, plane_events(flights)], ignore_index=True)
     return {
-        ORIGIN_FLIGHTS: rows_of(ORIGIN_FLIGHTS, flights, instant),
-        ORIGIN_WEATHER: rows_of(ORIGIN_WEATHER, weather, instant),
-        PLANE_DEPARTURES: rows_of(PLANE_DEPARTURES, planes, instant),
+        ORIGIN_FLIGHTS: _rows_of(ORIGIN_FLIGHTS, flights, instant),
+        ORIGIN_WEATHER: _rows_of(ORIGIN_WEATHER, weather, instant),
+        PLANE_DEPARTURES: _rows_of(PLANE_DEPARTURES, planes, instant),
     }
 
 
-def unrolled(view: str, rows: pd.DataFrame) -> pd.DataFrame:
-    """Event rows from online rows (the inverse of `rows_of`)."""
+def _unrolled(view: str, rows: pd.DataFrame) -> pd.DataFrame:
+    """Event rows from online rows (the inverse of `_rows_of`)."""
     fields = list(FIELDS[view])
     rows = rows.dropna(subset=[fields[0]])
     if rows.empty:
@@ -315,9 +315,9 @@ def read_rows(store, view: str, keys: Sequence[str]) -> pd.DataFrame:
 def _merge(store, view: str, events: pd.DataFrame) -> pd.DataFrame:
     """The rows of the pushed events' entities with the events added."""
     entity = ENTITY[view]
-    current = unrolled(view, read_rows(store, view, sorted(events[entity].unique())))
+    current = _unrolled(view, read_rows(store, view, sorted(events[entity].unique())))
     combined = pd.concat([current, events[[entity, *FIELDS[view]]]], ignore_index=True)
-    return rows_of(view, combined, int(_event_minutes(view, combined).max()))
+    return _rows_of(view, combined, int(_event_minutes(view, combined).max()))
 
 
 def _push_merged(store, pushes: list[tuple[str, pd.DataFrame]]) -> None:
