@@ -62,7 +62,7 @@ def _serve(arguments: argparse.Namespace) -> int:
     PlatformSettings.from_env()  # a bad setting fails here, with its name, not in a worker
     # One OpenMP thread per worker (read when scikit-learn loads, in each worker): a
     # one-flight predict is no faster with more, and with two workers each spinning two
-    # threads on two cores, requests stalled to a few a second (make bench, B12).
+    # threads on two cores, each served one or two requests a second (docs/serving.md, "Speed").
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     uvicorn.run(
         "platform_assets.serving.app:app_from_env",
