@@ -6,8 +6,9 @@ warehouse, and polls them so that a promotion or a rollback is served without a 
 
 Routes (part of the service's contract: clients and proxies are configured against them):
 - `GET /healthz`: the process answers;
-- `GET /readyz`: 200 once every declared model serves a verified champion and no published
-  manifest is refused, else 503; both say, per model, what is served and what is wrong;
+- `GET /readyz`: 200 once every declared model serves a verified champion, no published
+  manifest is refused and the online store is there, else 503; both say, per model, what is
+  served and what is wrong, and what the online store lacks;
 - `GET /v1/models`: the served champions, their versions, training windows and features;
 - `POST /v1/models/{model}/predict`: one flight or a list, each scored by the model's champion
   with the features known at its prediction time (`predictor.py`), and logged;
@@ -82,12 +83,16 @@ def create_app(paths: DataPaths, models: list[str], poll_seconds: float) -> Fast
     def healthz() -> dict:
         return {"status": "ok"}
 
-    @app.get("/readyz", summary="Every declared model serves a verified champion")
+    @app.get("/readyz", summary="Every model serves a verified champion over the online store")
     def readyz() -> JSONResponse:
-        ready = slots.ready()
-        return JSONResponse(
-            {"ready": ready, "models": slots.status()}, status_code=200 if ready else 503
-        )
+        store_problem = online.problem()
+        ready = slots.ready() and store_problem is None
+        body = {
+            "ready": ready,
+            "models": slots.status(),
+            "online_store": {"repository": str(online.repo), "problem": store_problem},
+        }
+        return JSONResponse(body, status_code=200 if ready else 503)
 
     @app.get("/v1/models", summary="The served champions")
     def list_models() -> dict:

@@ -43,13 +43,19 @@ class OnlineFeatures:
         self.repo = repo
         self._store = None
 
+    def problem(self) -> str | None:
+        """Why predictions cannot be served from the store yet (None: they can)."""
+        if self._store is None and not (self.repo / "registry.db").exists():
+            return (
+                f"the online store {self.repo} has no registry yet: materialize "
+                "features/online_store (make dev does it with the first day's run)"
+            )
+        return None
+
     def store(self):
         if self._store is None:
-            if not (self.repo / "registry.db").exists():
-                raise OnlineStoreUnavailable(
-                    f"The online store {self.repo} has no registry yet: materialize "
-                    "features/online_store (make dev does it with the first day's run)."
-                )
+            if problem := self.problem():
+                raise OnlineStoreUnavailable(problem[0].upper() + problem[1:] + ".")
             from platform_assets.lib.features.feast_repo import open_store
 
             self._store = open_store(self.repo)
