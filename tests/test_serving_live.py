@@ -140,6 +140,8 @@ def test_served_scores_equal_the_batch_once_the_days_events_up_to_t_are_pushed(
         naive = _flight(first) | {"scheduled_departure": "2013-02-11T15:30:00"}
         status, refused = http_json(f"{url}{url_predict}", naive)
         assert status == 422 and "timezone" in str(refused["detail"]), refused
+        status, refused = http_json(f"{url}/v1/events/departures", [])
+        assert status == 422 and "empty list" in refused["detail"]
         status, refused = http_json(f"{url}/v1/models/no_such_model/predict", _flight(first))
         assert status == 404 and "delay_classifier" in refused["detail"]
         unseen = _flight(first) | {"carrier": "ZZ", "dest": "XYZ", "tailnum": "N0NE"}

@@ -42,8 +42,12 @@ from platform_assets.serving.online_features import OnlineFeatures, OnlineStoreU
 from platform_assets.serving.prediction_log import PredictionLog
 
 
-def _as_list(body):
-    return body if isinstance(body, list) else [body]
+def _as_list(body) -> list:
+    """One item or a list of them, as a list; an empty list is refused (nothing to do)."""
+    items = body if isinstance(body, list) else [body]
+    if not items:
+        raise HTTPException(422, "The body is an empty list: send one item or a list of them.")
+    return items
 
 
 def create_app(paths: DataPaths, models: list[str], poll_seconds: float) -> FastAPI:
@@ -118,11 +122,11 @@ def create_app(paths: DataPaths, models: list[str], poll_seconds: float) -> Fast
             raise HTTPException(
                 404, f"Unknown model '{model}'. Served models: {', '.join(slots.models)}."
             )
+        flights = _as_list(body)
         champion = slots.champion(model)
         if champion is None:
             problem = slots.status()[model]["problem"]
             raise HTTPException(503, f"Model '{model}' has no champion to serve: {problem}.")
-        flights = _as_list(body)
         served = online.predict(champion, flights, datetime.now(UTC))
         predictions = [{"model": model, **row} for row in served]
         log.append(predictions)
